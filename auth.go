@@ -214,3 +214,22 @@ func cut(s string, sep byte) (string, string, bool) {
 	}
 	return s, "", false
 }
+
+// RequestMeta describes the HTTP request a call came from, for the audit log.
+type RequestMeta struct {
+	RequestID string
+	IP        string
+}
+
+type requestMetaKey struct{}
+
+// NewContextWithRequestMeta returns ctx carrying m.
+func NewContextWithRequestMeta(ctx context.Context, m RequestMeta) context.Context {
+	return context.WithValue(ctx, requestMetaKey{}, m)
+}
+
+// RequestMetaFromContext returns the request metadata in ctx, if any.
+func RequestMetaFromContext(ctx context.Context) RequestMeta {
+	m, _ := ctx.Value(requestMetaKey{}).(RequestMeta)
+	return m
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	hub "github.com/bizoshub/bizos"
+	"github.com/bizoshub/bizos/authn"
+	"github.com/bizoshub/bizos/authsvc"
+	"github.com/bizoshub/bizos/brain"
+	"github.com/bizoshub/bizos/httpapi"
+	"github.com/bizoshub/bizos/postgres"
+	"github.com/bizoshub/bizos/rbac"
+	"github.com/bizoshub/bizos/redisstore"
+	"github.com/bizoshub/bizos/secrets"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// app holds the connections and shared parts one process needs.
+type app struct {
+	cfg      *Config
+	log      *slog.Logger
+	db       *postgres.DB
+	rdb      *redis.Client
+	keyring  *secrets.Keyring
+	authz    *rbac.Authorizer
+	watcher  *redisstore.Watcher
+	registry *prometheus.Registry
+	temporal client.Client
+}
+
+// openApp connects to PostgreSQL and Redis and loads the master keys.
+// createKey lets a development run create the master key file.
+func openApp(ctx context.Context, cfg *Config, log *slog.Logger, createKey bool) (*app, error) {
+	a := &app{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
+	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var err error
+	if a.keyring, err = loadKeyring(cfg, createKey); err != nil {
+		return nil, err
+	}
+	if a.db, err = postgres.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, fmt.Errorf("%w (is PostgreSQL running? `make services` starts it)", err)
+	}
+	if a.rdb, err = redisstore.Open(ctx, cfg.RedisURL); err != nil {
+		a.db.Close()
+		return nil, fmt.Errorf("%w (is Redis running? `make services` starts it)", err)
+	}
+	return a, nil
+}
+
+func loadKeyring(cfg *Config, create bool) (*secrets.Keyring, error) {
+	if cfg.MasterKeys != "" {
+		return secrets.ParseKeyring(cfg.MasterKeys)
+	}
+	path := filepath.Join(cfg.DataDir, "master.key")
+	k, err := secrets.LoadOrCreateKeyFile(path, create)
+	if err != nil {
+		return nil, fmt.Errorf("no master key: set BIZOS_MASTER_KEYS or run `bizos dev` once to create %s: %w", path, err)
+	}
+	return k, nil
+}
+
+// initAuthz loads the authorization policies and subscribes to changes.
+func (a *app) initAuthz(ctx context.Context) error {
+	if a.authz != nil {
+		return nil
+	}
+	w, err := redisstore.NewWatcher(ctx, a.rdb, "bizos:policy", a.log)
+	if err != nil {
+		return err
+	}
+	authz, err := rbac.New(postgres.NewCasbinAdapter(a.db), w)
+	if err != nil {
+		w.Close()
+		return err
+	}
+	a.watcher, a.authz = w, authz
+	return nil
+}
+
+// temporalClient returns a lazily connecting Temporal client.
+func (a *app) temporalClient() (client.Client, error) {
+	if a.temporal != nil {
+		return a.temporal, nil
+	}
+	addr := a.cfg.TemporalAddress
+	if addr == "" {
+		addr = "127.0.0.1:7233"
+	}
+	c, err := client.NewLazyClient(client.Options{HostPort: addr, Namespace: a.cfg.TemporalNamespace,
+		Logger: sdklog.NewStructuredLogger(a.log.With("component", "temporal-sdk"))})
+	if err != nil {
+		return nil, fmt.Errorf("temporal client: %w", err)
+	}
+	a.temporal = c
+	return c, nil
+}
+
+func (a *app) close() {
+	if a.temporal != nil {
+		a.temporal.Close()
+	}
+	if a.watcher != nil {
+		a.watcher.Close()
+	}
+	if a.rdb != nil {
+		a.rdb.Close()
+	}
+	if a.db != nil {
+		a.db.Close()
+	}
+}
+
+func (a *app) readyChecks() map[string]httpapi.Check {
+	checks := map[string]httpapi.Check{
+		"postgres": a.db.Ping,
+		"redis":    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
+	}
+	if c, err := a.temporalClient(); err == nil {
+		checks["temporal"] = func(ctx context.Context) error {
+			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}
+	}
+	return checks
+}
+
+// authService builds the auth service and its HTTP server.
+func (a *app) authService(ctx context.Context) (*echo.Echo, *authsvc.Service, *authsvc.KeyManager, error) {
+	if err := a.initAuthz(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	keys := authsvc.NewKeyManager(postgres.NewSigningKeyStore(a.db, a.keyring), a.cfg.AccessTTL)
+	if err := keys.Init(ctx); err != nil {
+		return nil, nil, nil, err
+	}
+	svc, err := authsvc.New(authsvc.Config{
+		Tenants:       postgres.NewTenantStore(a.db),
+		Users:         postgres.NewUserStore(a.db),
+		RefreshTokens: postgres.NewRefreshTokenStore(a.db),
+		APIKeys:       postgres.NewAPIKeyStore(a.db),
+		Audit:         postgres.NewAuditLog(a.db),
+		Authz:         a.authz,
+		Limiter:       redisstore.NewRateLimiter(a.rdb, "bizos:rl:"),
+		Keys:          keys,
+		Log:           a.log,
+		AccessTTL:     a.cfg.AccessTTL,
+		Argon2: authsvc.Argon2Params{MemoryKiB: uint32(a.cfg.Argon2MemoryKiB), Time: uint32(a.cfg.Argon2Time),
+			Threads: uint8(a.cfg.Argon2Threads)},
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if a.cfg.AdminEmail != "" {
+		if _, err := svc.EnsureSuperAdmin(ctx, a.cfg.AdminEmail, hub.Secret(a.cfg.AdminPassword)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	e, err := httpapi.NewEcho(httpapi.ServerConfig{Service: "authsvc", Log: a.log, Registry: a.registry})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	h := authsvc.NewHandler(svc, a.authz)
+	routes := append(httpapi.OpsRoutes("authsvc", a.registry, map[string]httpapi.Check{
+		"postgres": a.db.Ping,
+		"redis":    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
+	}), h.Routes()...)
+	routes = append(routes, httpapi.Route{Method: http.MethodGet, Path: "/openapi.json", Summary: "This document", Tag: "ops", Public: true,
+		Handler: func(c echo.Context) error {
+			return c.JSON(http.StatusOK, httpapi.OpenAPI("BizOS Hub Auth Service", version, routes))
+		}})
+	httpapi.Mount(e, routes, h, a.authz)
+	return e, svc, keys, nil
+}
+
+// brainServer builds the gateway.
+func (a *app) brainServer(ctx context.Context) (*echo.Echo, error) {
+	if err := a.initAuthz(ctx); err != nil {
+		return nil, err
+	}
+	jwks := authn.NewJWKS(strings.TrimSuffix(a.cfg.AuthURL, "/")+"/.well-known/jwks.json", nil, redisstore.NewCache(a.rdb, "bizos:cache:"))
+	e, _, err := brain.New(brain.Config{
+		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
+		Authz:    a.authz,
+		Log:      a.log,
+		Registry: a.registry,
+		Ready:    a.readyChecks(),
+		Version:  version,
+	})
+	return e, err
+}
+
+// serve runs handler on addr until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, log *slog.Logger, name, addr string, handler http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s: listen %s: %w", name, addr, err)
+	}
+	return serveListener(ctx, log, name, ln, handler)
+}
+
+func serveListener(ctx context.Context, log *slog.Logger, name string, ln net.Listener, handler http.Handler) error {
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "service", name, "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("%s: %w", name, err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("%s: shutdown: %w", name, err)
+	}
+	return nil
+}
+
+// newLogger builds the process logger. Secrets are hub.Secret values that
+// render as [REDACTED]; as a second line of defence, attributes whose key
+// names a credential are redacted too.
+func newLogger(cfg *Config, w *os.File) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+var secretKeyParts = []string{"password", "secret", "token", "authorization", "api_key", "apikey", "cookie"}
+
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	k := strings.ToLower(a.Key)
+	for _, p := range secretKeyParts {
+		if strings.Contains(k, p) {
+			return slog.String(a.Key, hub.Redacted)
+		}
+	}
+	return a
+}

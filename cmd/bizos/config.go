@@ -1,0 +1,117 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the bizos binary. Each setting can be given as
+// a flag or as the environment variable named in its definition; a flag wins.
+type Config struct {
+	DatabaseURL       string
+	RedisURL          string
+	TemporalAddress   string
+	TemporalNamespace string
+	DataDir           string
+	MasterKeys        string
+	AuthAddr          string
+	BrainAddr         string
+	PortalAddr        string
+	AuthURL           string
+	BrainURL          string
+	PublicURL         string
+	AdminEmail        string
+	AdminPassword     string
+	LogLevel          string
+	LogFormat         string
+	AccessTTL         time.Duration
+	Argon2MemoryKiB   uint
+	Argon2Time        uint
+	Argon2Threads     uint
+}
+
+// setting describes one configuration value.
+type setting struct {
+	flag, env, def, help string
+	str                  *string
+	dur                  *time.Duration
+	num                  *uint
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{flag: "database-url", env: "BIZOS_DATABASE_URL", def: "postgres://bizos:bizos@127.0.0.1:5432/bizos?sslmode=disable",
+			help: "PostgreSQL connection URL", str: &c.DatabaseURL},
+		{flag: "redis-url", env: "BIZOS_REDIS_URL", def: "redis://127.0.0.1:6379/0", help: "Redis connection URL", str: &c.RedisURL},
+		{flag: "temporal-address", env: "TEMPORAL_ADDRESS", def: "",
+			help: "Temporal frontend host:port; when empty, `dev` starts an embedded server and the other commands use 127.0.0.1:7233", str: &c.TemporalAddress},
+		{flag: "temporal-namespace", env: "TEMPORAL_NAMESPACE", def: "default", help: "Temporal namespace", str: &c.TemporalNamespace},
+		{flag: "data-dir", env: "BIZOS_DATA_DIR", def: ".data", help: "directory for local state: the embedded Temporal database and, in development, the master key file", str: &c.DataDir},
+		{flag: "master-keys", env: "BIZOS_MASTER_KEYS", def: "",
+			help: "AES-256 master keys that seal secrets at rest, as VERSION:BASE64KEY[,VERSION:BASE64KEY...]; the highest version seals. When empty, DATA_DIR/master.key is used (`dev` creates it)", str: &c.MasterKeys},
+		{flag: "auth-addr", env: "BIZOS_AUTH_ADDR", def: ":8008", help: "listen address of authsvc", str: &c.AuthAddr},
+		{flag: "brain-addr", env: "BIZOS_BRAIN_ADDR", def: ":8000", help: "listen address of brain", str: &c.BrainAddr},
+		{flag: "portal-addr", env: "BIZOS_PORTAL_ADDR", def: ":3000", help: "listen address of the portal", str: &c.PortalAddr},
+		{flag: "auth-url", env: "BIZOS_AUTH_URL", def: "http://127.0.0.1:8008", help: "base URL at which brain and the portal reach authsvc", str: &c.AuthURL},
+		{flag: "brain-url", env: "BIZOS_BRAIN_URL", def: "http://127.0.0.1:8000", help: "base URL at which the portal reaches brain", str: &c.BrainURL},
+		{flag: "public-url", env: "BIZOS_PUBLIC_URL", def: "http://localhost:8000", help: "externally visible base URL of brain (OAuth redirects, webhook URLs)", str: &c.PublicURL},
+		{flag: "admin-email", env: "BIZOS_ADMIN_EMAIL", def: "", help: "email of the first super admin, created at start when absent", str: &c.AdminEmail},
+		{flag: "admin-password", env: "BIZOS_ADMIN_PASSWORD", def: "", help: "password of the first super admin (at least 10 characters)", str: &c.AdminPassword},
+		{flag: "log-level", env: "BIZOS_LOG_LEVEL", def: "info", help: "debug, info, warn or error", str: &c.LogLevel},
+		{flag: "log-format", env: "BIZOS_LOG_FORMAT", def: "json", help: "json or text", str: &c.LogFormat},
+		{flag: "access-ttl", env: "BIZOS_ACCESS_TTL", def: "15m", help: "lifetime of access tokens", dur: &c.AccessTTL},
+		{flag: "argon2-memory-kib", env: "BIZOS_ARGON2_MEMORY_KIB", def: "65536", help: "argon2id memory cost of new password hashes, KiB", num: &c.Argon2MemoryKiB},
+		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "2", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
+		{flag: "argon2-threads", env: "BIZOS_ARGON2_THREADS", def: "2", help: "argon2id parallelism of new password hashes", num: &c.Argon2Threads},
+	}
+}
+
+// parseConfig reads settings from the environment, then from args.
+func parseConfig(command string, args []string, stderr io.Writer) (*Config, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet("bizos "+command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	settings := c.settings()
+	for _, s := range settings {
+		val := s.def
+		if v, ok := os.LookupEnv(s.env); ok {
+			val = v
+		}
+		help := fmt.Sprintf("%s (env %s)", s.help, s.env)
+		switch {
+		case s.str != nil:
+			fs.StringVar(s.str, s.flag, val, help)
+		case s.dur != nil:
+			d, err := time.ParseDuration(val)
+			if err != nil {
+				return nil, fmt.Errorf("%s=%q: %w", s.env, val, err)
+			}
+			fs.DurationVar(s.dur, s.flag, d, help)
+		case s.num != nil:
+			n, err := strconv.ParseUint(val, 10, 32)
+			if err != nil {
+				return nil, fmt.Errorf("%s=%q: %w", s.env, val, err)
+			}
+			fs.UintVar(s.num, s.flag, uint(n), help)
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: bizos %s [flags]\n\nSettings (flag, or the environment variable in brackets):\n", command)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.Argon2Threads == 0 || c.Argon2Threads > 255 || c.Argon2Time == 0 || c.Argon2MemoryKiB < 8*c.Argon2Threads {
+		return nil, fmt.Errorf("argon2 settings out of range")
+	}
+	return c, nil
+}

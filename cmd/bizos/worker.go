@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/bizoshub/bizos/postgres"
+	"github.com/bizoshub/bizos/workflows"
+)
+
+// purgeScheduleID names the schedule that runs PurgeExpiredCredentials.
+const purgeScheduleID = "bizos-purge-expired-credentials"
+
+// runWorker polls the hub's task queue until ctx ends.
+func (a *app) runWorker(ctx context.Context) error {
+	c, err := a.temporalClient()
+	if err != nil {
+		return err
+	}
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w.RegisterWorkflow(workflows.PurgeExpiredCredentials)
+	w.RegisterActivity(&workflows.Activities{RefreshTokens: postgres.NewRefreshTokenStore(a.db)})
+	if err := ensureSchedules(ctx, c); err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("worker: start: %w", err)
+	}
+	a.log.Info("worker polling", "task_queue", workflows.TaskQueue, "namespace", a.cfg.TemporalNamespace)
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
+
+// ensureSchedules creates the hub's maintenance schedules unless they exist.
+// Any number of worker replicas may race here; the schedule id makes it idempotent.
+func ensureSchedules(ctx context.Context, c client.Client) error {
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   purgeScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+		Action: &client.ScheduleWorkflowAction{
+			ID:        purgeScheduleID,
+			Workflow:  workflows.PurgeExpiredCredentials,
+			Args:      []any{workflows.PurgeInput{Retention: 7 * 24 * time.Hour}},
+			TaskQueue: workflows.TaskQueue,
+		},
+		Overlap: 0,
+	})
+	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return fmt.Errorf("worker: create schedule %s: %w", purgeScheduleID, err)
+	}
+	return nil
+}
