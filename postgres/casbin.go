@@ -20,7 +20,9 @@ type CasbinAdapter struct {
 }
 
 // NewCasbinAdapter returns an adapter on db.
-func NewCasbinAdapter(db *DB) *CasbinAdapter { return &CasbinAdapter{db: db, Timeout: 10 * time.Second} }
+func NewCasbinAdapter(db *DB) *CasbinAdapter {
+	return &CasbinAdapter{db: db, Timeout: 10 * time.Second}
+}
 
 var _ persist.BatchAdapter = (*CasbinAdapter)(nil)
 
