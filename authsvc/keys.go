@@ -70,22 +70,6 @@ func (m *KeyManager) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Run reloads the keys every interval until ctx ends.
-func (m *KeyManager) Run(ctx context.Context, interval time.Duration, onError func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := m.Reload(ctx); err != nil && ctx.Err() == nil {
-				onError(err)
-			}
-		}
-	}
-}
-
 // Current returns the key that signs new tokens.
 func (m *KeyManager) Current() (*hub.SigningKey, error) {
 	m.mu.RLock()

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -82,7 +82,7 @@ func (a *app) initAuthz(ctx context.Context) error {
 	if a.authz != nil {
 		return nil
 	}
-	w, err := redisstore.NewWatcher(ctx, a.rdb, "bizos:policy", a.log)
+	w, err := redisstore.NewWatcher(ctx, a.rdb, a.cfg.RedisPrefix+"policy", a.log)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (a *app) authService(ctx context.Context) (*echo.Echo, *authsvc.Service, *a
 		APIKeys:       postgres.NewAPIKeyStore(a.db),
 		Audit:         postgres.NewAuditLog(a.db),
 		Authz:         a.authz,
-		Limiter:       redisstore.NewRateLimiter(a.rdb, "bizos:rl:"),
+		Limiter:       redisstore.NewRateLimiter(a.rdb, a.cfg.RedisPrefix+"rl:"),
 		Keys:          keys,
 		Log:           a.log,
 		AccessTTL:     a.cfg.AccessTTL,
@@ -191,12 +191,12 @@ func (a *app) authService(ctx context.Context) (*echo.Echo, *authsvc.Service, *a
 }
 
 // brainServer builds the gateway.
-func (a *app) brainServer(ctx context.Context) (*echo.Echo, error) {
+func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error) {
 	if err := a.initAuthz(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	jwks := authn.NewJWKS(strings.TrimSuffix(a.cfg.AuthURL, "/")+"/.well-known/jwks.json", nil, redisstore.NewCache(a.rdb, "bizos:cache:"))
-	e, _, err := brain.New(brain.Config{
+	jwks := authn.NewJWKS(strings.TrimSuffix(a.cfg.AuthURL, "/")+"/.well-known/jwks.json", nil, redisstore.NewCache(a.rdb, a.cfg.RedisPrefix+"cache:"))
+	return brain.New(brain.Config{
 		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
 		Authz:    a.authz,
 		Log:      a.log,
@@ -204,7 +204,6 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, error) {
 		Ready:    a.readyChecks(),
 		Version:  version,
 	})
-	return e, err
 }
 
 // serve runs handler on addr until ctx ends, then shuts down gracefully.
@@ -238,7 +237,7 @@ func serveListener(ctx context.Context, log *slog.Logger, name string, ln net.Li
 // newLogger builds the process logger. Secrets are hub.Secret values that
 // render as [REDACTED]; as a second line of defence, attributes whose key
 // names a credential are redacted too.
-func newLogger(cfg *Config, w *os.File) *slog.Logger {
+func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
 		level = slog.LevelInfo
@@ -260,4 +259,27 @@ func redactAttr(_ []string, a slog.Attr) slog.Attr {
 		}
 	}
 	return a
+}
+
+// keysChannel announces signing-key rotations to every authsvc replica.
+func (a *app) keysChannel() string { return a.cfg.RedisPrefix + "signing-keys" }
+
+// followKeyRotations reloads keys whenever a rotation is announced, and
+// every interval in case an announcement was missed.
+func (a *app) followKeyRotations(ctx context.Context, keys *authsvc.KeyManager) {
+	sub := a.rdb.Subscribe(ctx, a.keysChannel())
+	defer sub.Close()
+	ticker := time.NewTicker(30 * time.Second)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.Channel():
+		case <-ticker.C:
+		}
+		if err := keys.Reload(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("signing keys reload failed", "err", err)
+		}
+	}
 }

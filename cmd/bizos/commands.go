@@ -23,7 +23,7 @@ func runAuthsvc(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	go keys.Run(ctx, 30*time.Second, func(err error) { log.Error("signing keys reload failed", "err", err) })
+	go a.followKeyRotations(ctx, keys)
 	return serve(ctx, log, "authsvc", cfg.AuthAddr, e)
 }
 
@@ -33,7 +33,7 @@ func runBrain(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.close()
-	e, err := a.brainServer(ctx)
+	e, _, err := a.brainServer(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,6 +96,9 @@ func runKeysRotate(ctx context.Context, cfg *Config, log *slog.Logger, stdout io
 	k, err := keys.Rotate(ctx)
 	if err != nil {
 		return err
+	}
+	if err := a.rdb.Publish(ctx, a.keysChannel(), k.KID).Err(); err != nil {
+		log.Warn("rotation announcement failed; running authsvc replicas pick the key up within 30s", "err", err)
 	}
 	fmt.Fprintf(stdout, "new signing key %s; re-sealed %d stored secrets under master key version %d\n",
 		k.KID, n, a.keyring.CurrentVersion())

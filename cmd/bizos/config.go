@@ -15,6 +15,7 @@ import (
 type Config struct {
 	DatabaseURL       string
 	RedisURL          string
+	RedisPrefix       string
 	TemporalAddress   string
 	TemporalNamespace string
 	DataDir           string
@@ -48,6 +49,7 @@ func (c *Config) settings() []setting {
 		{flag: "database-url", env: "BIZOS_DATABASE_URL", def: "postgres://bizos:bizos@127.0.0.1:5432/bizos?sslmode=disable",
 			help: "PostgreSQL connection URL", str: &c.DatabaseURL},
 		{flag: "redis-url", env: "BIZOS_REDIS_URL", def: "redis://127.0.0.1:6379/0", help: "Redis connection URL", str: &c.RedisURL},
+		{flag: "redis-prefix", env: "BIZOS_REDIS_PREFIX", def: "bizos:", help: "prefix of every Redis key and channel, so deployments can share a Redis", str: &c.RedisPrefix},
 		{flag: "temporal-address", env: "TEMPORAL_ADDRESS", def: "",
 			help: "Temporal frontend host:port; when empty, `dev` starts an embedded server and the other commands use 127.0.0.1:7233", str: &c.TemporalAddress},
 		{flag: "temporal-namespace", env: "TEMPORAL_NAMESPACE", def: "default", help: "Temporal namespace", str: &c.TemporalNamespace},
@@ -66,7 +68,7 @@ func (c *Config) settings() []setting {
 		{flag: "log-format", env: "BIZOS_LOG_FORMAT", def: "json", help: "json or text", str: &c.LogFormat},
 		{flag: "access-ttl", env: "BIZOS_ACCESS_TTL", def: "15m", help: "lifetime of access tokens", dur: &c.AccessTTL},
 		{flag: "argon2-memory-kib", env: "BIZOS_ARGON2_MEMORY_KIB", def: "65536", help: "argon2id memory cost of new password hashes, KiB", num: &c.Argon2MemoryKiB},
-		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "2", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
+		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "1", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
 		{flag: "argon2-threads", env: "BIZOS_ARGON2_THREADS", def: "2", help: "argon2id parallelism of new password hashes", num: &c.Argon2Threads},
 	}
 }

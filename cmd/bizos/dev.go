@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -78,7 +77,7 @@ func runDev(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	brainEcho, err := a.brainServer(ctx)
+	brainEcho, _, err := a.brainServer(ctx)
 	if err != nil {
 		return err
 	}
@@ -91,10 +90,7 @@ func runDev(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer
 	g.Go(func() error { return serveListener(gctx, log, "brain", listeners["brain"], brainEcho) })
 	g.Go(func() error { return serveListener(gctx, log, "portal", listeners["portal"], portalHandler) })
 	g.Go(func() error { return a.runWorker(gctx) })
-	g.Go(func() error {
-		keys.Run(gctx, 30*time.Second, func(err error) { log.Error("signing keys reload failed", "err", err) })
-		return nil
-	})
+	g.Go(func() error { a.followKeyRotations(gctx, keys); return nil })
 	stack := devStack{AuthURL: cfg.AuthURL, BrainURL: cfg.BrainURL,
 		PortalURL: "http://" + loopbackAddr(listeners["portal"]), TemporalAddress: cfg.TemporalAddress}
 	fmt.Fprintf(stdout, "\nBizOS Hub is running.\n  portal   %s  (log in here)\n  brain    %s\n  authsvc  %s\n  temporal %s\n",

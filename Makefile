@@ -1,0 +1,38 @@
+# BizOS Hub. `make run` brings the whole stack up; `make test` runs every test.
+SHELL := /bin/bash
+export GOTOOLCHAIN ?= local
+GO ?= go
+BIN := bin/bizos
+BIZOS_ADMIN_EMAIL ?= admin@bizos.local
+BIZOS_ADMIN_PASSWORD ?= bizos-admin-123
+export BIZOS_ADMIN_EMAIL BIZOS_ADMIN_PASSWORD
+
+.PHONY: run test bench build services migrate lint clean
+
+## run: install/start PostgreSQL and Redis if needed, build, and run everything (`bizos dev`)
+run: services build
+	$(BIN) dev
+
+## test: every test, against the real PostgreSQL, Redis and embedded Temporal
+test: services
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+## bench: performance figures and ratios measured side by side in one run
+bench: services
+	$(GO) test -tags bench -run '^TestBench' -count=1 -timeout 20m -v ./cmd/bizos | grep -E '^(BENCH|---|ok|FAIL|PASS)|bench_test'
+
+## build: the bizos binary
+build:
+	$(GO) build -o $(BIN) ./cmd/bizos
+
+## services: install and start PostgreSQL and Redis when missing or stopped
+services:
+	bash scripts/services.sh
+
+## migrate: apply database migrations
+migrate: services build
+	$(BIN) migrate
+
+clean:
+	rm -rf bin
