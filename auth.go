@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"crypto/ed25519"
+	"strings"
 	"time"
 )
 
@@ -191,7 +192,7 @@ var Resources = []string{"tenants", "users", "api-keys", "audit", "profile"}
 // "<resource>:<action>" where resource is one of Resources or "*" and action
 // is "read" or "write".
 func ValidScope(s string) bool {
-	res, act, ok := cut(s, ':')
+	res, act, ok := strings.Cut(s, ":")
 	if !ok || (act != ActionRead && act != ActionWrite) {
 		return false
 	}
@@ -204,15 +205,6 @@ func ValidScope(s string) bool {
 		}
 	}
 	return false
-}
-
-func cut(s string, sep byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // RequestMeta describes the HTTP request a call came from, for the audit log.

@@ -33,7 +33,6 @@ func (f fixedAuth) Authenticate(r *http.Request) (hub.Principal, error) {
 	return f.p, nil
 }
 
-
 func newServer(t *testing.T, logs io.Writer) *echo.Echo {
 	t.Helper()
 	log := slog.New(slog.NewJSONHandler(logs, nil))

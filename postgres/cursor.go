@@ -37,8 +37,8 @@ func decodeCursor(s string) (*cursor, error) {
 	return &cursor{At: time.UnixMicro(micros), ID: id}, nil
 }
 
-// pageArgs returns the SQL condition and arguments for continuing after c,
-// with placeholders numbered from n.
+// pageArgs returns the (created_at, id) position a page starts after; the
+// start of the list when c is nil.
 func pageArgs(c *cursor) (time.Time, string) {
 	if c == nil {
 		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), "ffffffff-ffff-ffff-ffff-ffffffffffff"

@@ -6,6 +6,7 @@ package rbac
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -134,7 +135,7 @@ func (a *Authorizer) GrantScopes(ctx context.Context, keyID, tenantID string, sc
 		if !hub.ValidScope(s) {
 			return hub.InvalidField("scopes", fmt.Sprintf("%q is not a scope", s))
 		}
-		res, act := splitScope(s)
+		res, act, _ := strings.Cut(s, ":")
 		rules = append(rules, []string{sub, tenantID, res, act})
 	}
 	if _, err := a.e.AddPolicies(rules); err != nil {
@@ -157,13 +158,4 @@ func (a *Authorizer) RevokePrincipal(ctx context.Context, subject string) error 
 // RolesIn returns the roles the user holds in the tenant.
 func (a *Authorizer) RolesIn(userID, tenantID string) []string {
 	return a.e.GetRolesForUserInDomain(string(hub.PrincipalUser)+":"+userID, tenantID)
-}
-
-func splitScope(s string) (string, string) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			return s[:i], s[i+1:]
-		}
-	}
-	return s, ""
 }
