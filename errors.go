@@ -11,14 +11,15 @@ import (
 // Error codes. They are stable: clients and tests rely on them, and the HTTP
 // layer maps each to one status code.
 const (
-	ECONFLICT     = "conflict"     // the action conflicts with existing state
-	EINTERNAL     = "internal"     // something went wrong on our side
-	EINVALID      = "invalid"      // the input is not acceptable
-	ENOTFOUND     = "not_found"    // the entity does not exist (or is not visible to the caller)
-	EUNAUTHORIZED = "unauthorized" // the caller is not authenticated
-	EFORBIDDEN    = "forbidden"    // the caller is authenticated but not allowed
-	ERATELIMITED  = "rate_limited" // the caller must slow down
-	EUNAVAILABLE  = "unavailable"  // a dependency is down; retrying later may help
+	ECONFLICT     = "conflict"       // the action conflicts with existing state
+	EINTERNAL     = "internal"       // something went wrong on our side
+	EINVALID      = "invalid"        // the input is not acceptable
+	ENOTFOUND     = "not_found"      // the entity does not exist (or is not visible to the caller)
+	EUNAUTHORIZED = "unauthorized"   // the caller is not authenticated
+	EFORBIDDEN    = "forbidden"      // the caller is authenticated but not allowed
+	ERATELIMITED  = "rate_limited"   // the caller must slow down
+	EUNAVAILABLE  = "unavailable"    // a dependency is down; retrying later may help
+	EUPSTREAM     = "upstream_error" // an external platform refused or failed the call
 )
 
 // Error is the application error. Code is machine readable, Message is safe to
@@ -31,7 +32,10 @@ type Error struct {
 	Fields map[string]string
 	// RetryAfter, in seconds, is set on rate-limit errors.
 	RetryAfter int
-	Err        error
+	// UpstreamStatus is the HTTP status an external platform answered (or
+	// 502/504 when it could not be reached), for EUPSTREAM errors.
+	UpstreamStatus int
+	Err            error
 }
 
 // Error implements the error interface.

@@ -25,6 +25,8 @@ type Problem struct {
 	Instance  string            `json:"instance,omitempty"`
 	RequestID string            `json:"request_id,omitempty"`
 	Errors    map[string]string `json:"errors,omitempty"`
+	// UpstreamStatus is the status an external platform answered, on upstream errors.
+	UpstreamStatus int `json:"upstream_status,omitempty"`
 }
 
 // ContentTypeProblem is the media type of problem responses.
@@ -39,6 +41,7 @@ var statusByCode = map[string]int{
 	hub.EFORBIDDEN:    http.StatusForbidden,
 	hub.ERATELIMITED:  http.StatusTooManyRequests,
 	hub.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	hub.EUPSTREAM:     http.StatusBadGateway,
 }
 
 // StatusOf returns the HTTP status for an error code.
@@ -89,6 +92,14 @@ func ProblemFor(err error) Problem {
 	var e *hub.Error
 	if errors.As(err, &e) {
 		p.Errors = e.Fields
+		if e.Code == hub.EUPSTREAM && e.UpstreamStatus != 0 {
+			p.UpstreamStatus = e.UpstreamStatus
+			// The platform's client errors keep their status; its failures
+			// are a bad gateway, and its silence a gateway timeout.
+			if e.UpstreamStatus == http.StatusGatewayTimeout || (e.UpstreamStatus >= 400 && e.UpstreamStatus < 500) {
+				p.Status, p.Title = e.UpstreamStatus, http.StatusText(e.UpstreamStatus)
+			}
+		}
 	}
 	return p
 }

@@ -83,3 +83,39 @@ func TestCache(t *testing.T) {
 		t.Fatalf("get = %q %v %v", v, ok, err)
 	}
 }
+
+func TestStatesAreSingleUse(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := testenv.NewRedis(t)
+	s := redisstore.NewStates(rdb, prefix)
+	if err := s.Put(ctx, "st", []byte("v"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := s.Take(ctx, "st"); !ok || err != nil || string(v) != "v" {
+		t.Fatalf("first take = %q %v %v", v, ok, err)
+	}
+	if _, ok, _ := s.Take(ctx, "st"); ok {
+		t.Error("a state was taken twice")
+	}
+}
+
+func TestLockerExcludes(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := testenv.NewRedis(t)
+	l := redisstore.NewLocker(rdb, prefix)
+	unlock, err := l.Lock(ctx, "conn", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := redisstore.NewLocker(rdb, prefix).Lock(short, "conn", time.Minute); err == nil {
+		t.Fatal("a second holder got the lease")
+	}
+	unlock()
+	unlock2, err := l.Lock(ctx, "conn", time.Minute)
+	if err != nil {
+		t.Fatalf("lease not free after unlock: %v", err)
+	}
+	unlock2()
+}

@@ -1,0 +1,68 @@
+package hub
+
+import (
+	"context"
+	"time"
+)
+
+// Connection statuses.
+const (
+	ConnectionConnected = "connected"
+	ConnectionExpired   = "expired" // the platform no longer accepts the credentials; reconnect
+	ConnectionError     = "error"   // the last check failed for another reason; see LastError
+)
+
+// Connection is a tenant's account at one platform. Its credentials are kept
+// apart (see Credentials) and never leave the hub.
+type Connection struct {
+	ID             string            `json:"id"`
+	TenantID       string            `json:"tenant_id"`
+	Provider       string            `json:"provider"`
+	Name           string            `json:"name"`
+	AuthMode       string            `json:"auth_mode"`
+	Config         map[string]string `json:"config"`
+	Scopes         []string          `json:"scopes,omitempty"`
+	Status         string            `json:"status"`
+	LastError      string            `json:"last_error,omitempty"`
+	LastCheckedAt  *time.Time        `json:"last_checked_at,omitempty"`
+	TokenExpiresAt *time.Time        `json:"token_expires_at,omitempty"`
+	CreatedBy      string            `json:"created_by"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+}
+
+// Credentials are a connection's secrets, stored encrypted.
+type Credentials struct {
+	// Fields holds the typed-in secrets of an api_key mode (API keys,
+	// application passwords, admin tokens), by catalogue field name.
+	Fields map[string]string `json:"fields,omitempty"`
+	// OAuth 2.0 tokens.
+	AccessToken  string    `json:"access_token,omitempty"`
+	RefreshToken string    `json:"refresh_token,omitempty"`
+	TokenType    string    `json:"token_type,omitempty"`
+	Expiry       time.Time `json:"expiry,omitempty"`
+	// Extras are values learnt while connecting that requests need, such as
+	// Zoho's api_domain or Mailchimp's data centre.
+	Extras map[string]string `json:"extras,omitempty"`
+}
+
+// ConnectionStore persists connections and their sealed credentials.
+type ConnectionStore interface {
+	// CreateConnection stores c and its credentials, filling ID and times.
+	CreateConnection(ctx context.Context, c *Connection, creds *Credentials) error
+	// Connection returns one of the tenant's connections or ENOTFOUND.
+	Connection(ctx context.Context, tenantID, id string) (*Connection, error)
+	// ListConnections pages through the tenant's connections, newest first.
+	ListConnections(ctx context.Context, tenantID string, page Page) ([]*Connection, string, error)
+	// ConnectionCredentials returns the credentials and their version, which
+	// changes on every update.
+	ConnectionCredentials(ctx context.Context, tenantID, id string) (*Credentials, int64, error)
+	// UpdateCredentials replaces the credentials if their version is still
+	// version (ECONFLICT otherwise) and returns the new version. The
+	// connection becomes connected and its token expiry is updated.
+	UpdateCredentials(ctx context.Context, tenantID, id string, creds *Credentials, version int64) (int64, error)
+	// SetConnectionStatus records the outcome of a check or a refresh.
+	SetConnectionStatus(ctx context.Context, tenantID, id, status, lastError string) error
+	// DeleteConnection removes the connection and its credentials.
+	DeleteConnection(ctx context.Context, tenantID, id string) error
+}
