@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -180,7 +181,7 @@ func (s *ConnectionStore) UpdateCredentials(ctx context.Context, tenantID, id st
 			WHERE tenant_id = $1 AND id = $2 AND credentials_version = $3 RETURNING credentials_version`,
 			tenantID, id, version, sealed, expiryPtr(creds)).Scan(&next)
 	})
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, hub.Errorf(hub.ECONFLICT, "The connection's credentials changed meanwhile.")
 	}
 	if err != nil {
