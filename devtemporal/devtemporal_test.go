@@ -254,6 +254,12 @@ func TestRestartKeepsState(t *testing.T) {
 	}
 
 	// Second run on the same file: the namespace and the workflow are back.
+	// The Temporal sqlite plugin keeps one connection per DSN open for the
+	// life of the process; spelling the path differently gives a new DSN, so
+	// the second server reads the file afresh instead of reusing the first
+	// server's connection.
+	dir, file := filepath.Split(cfg.DataFile)
+	cfg.DataFile = dir + "." + string(filepath.Separator) + file
 	second := startServer(t, ctx, cfg)
 	c2 := dial(t, second)
 
