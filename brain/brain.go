@@ -24,6 +24,9 @@ type Config struct {
 	Ready map[string]httpapi.Check
 	// Version is reported in the OpenAPI document.
 	Version string
+	// Routes are the capability route tables wired in by the caller
+	// (connectors, and later integrations and agents).
+	Routes []httpapi.Route
 }
 
 // Server is the gateway.
@@ -40,6 +43,7 @@ func New(cfg Config) (*echo.Echo, *Server, error) {
 		return nil, nil, err
 	}
 	s.routes = append(httpapi.OpsRoutes("brain", cfg.Registry, cfg.Ready), s.apiRoutes()...)
+	s.routes = append(s.routes, cfg.Routes...)
 	s.routes = append(s.routes, httpapi.Route{Method: http.MethodGet, Path: "/api/openapi.json", Summary: "This document",
 		Tag: "ops", Public: true, Handler: s.openapi})
 	httpapi.Mount(e, s.routes, cfg.Authn, cfg.Authz)

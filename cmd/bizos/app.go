@@ -23,6 +23,8 @@ import (
 	"github.com/bizoshub/bizos/authn"
 	"github.com/bizoshub/bizos/authsvc"
 	"github.com/bizoshub/bizos/brain"
+	"github.com/bizoshub/bizos/connectors"
+	"github.com/bizoshub/bizos/egress"
 	"github.com/bizoshub/bizos/httpapi"
 	"github.com/bizoshub/bizos/postgres"
 	"github.com/bizoshub/bizos/rbac"
@@ -35,15 +37,16 @@ var version = "dev"
 
 // app holds the connections and shared parts one process needs.
 type app struct {
-	cfg      *Config
-	log      *slog.Logger
-	db       *postgres.DB
-	rdb      *redis.Client
-	keyring  *secrets.Keyring
-	authz    *rbac.Authorizer
-	watcher  *redisstore.Watcher
-	registry *prometheus.Registry
-	temporal client.Client
+	cfg        *Config
+	log        *slog.Logger
+	db         *postgres.DB
+	rdb        *redis.Client
+	keyring    *secrets.Keyring
+	authz      *rbac.Authorizer
+	watcher    *redisstore.Watcher
+	registry   *prometheus.Registry
+	temporal   client.Client
+	connectors *connectors.Service
 }
 
 // openApp connects to PostgreSQL and Redis and loads the master keys.
@@ -196,7 +199,12 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 		return nil, nil, err
 	}
 	jwks := authn.NewJWKS(strings.TrimSuffix(a.cfg.AuthURL, "/")+"/.well-known/jwks.json", nil, redisstore.NewCache(a.rdb, a.cfg.RedisPrefix+"cache:"))
+	conns, err := a.connectorService()
+	if err != nil {
+		return nil, nil, err
+	}
 	return brain.New(brain.Config{
+		Routes:   connectors.NewHandler(conns, postgres.NewAuditLog(a.db)).Routes(),
 		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
 		Authz:    a.authz,
 		Log:      a.log,
@@ -204,6 +212,48 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 		Ready:    a.readyChecks(),
 		Version:  version,
 	})
+}
+
+// connectorService builds the connector service from the catalogue and the
+// operator's overrides.
+func (a *app) connectorService() (*connectors.Service, error) {
+	if a.connectors != nil {
+		return a.connectors, nil
+	}
+	catalog, err := connectors.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	apps := map[string]connectors.Override{}
+	if a.cfg.ProviderOverrides != "" {
+		if apps, err = connectors.LoadOverrides(a.cfg.ProviderOverrides); err != nil {
+			return nil, err
+		}
+		if err := catalog.ApplyOverrides(apps); err != nil {
+			return nil, err
+		}
+	}
+	policy, err := egress.ParsePolicy(a.cfg.EgressAllow)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range connectors.Collectors() {
+		if err := a.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("connector metrics: %w", err)
+		}
+	}
+	a.connectors = connectors.New(connectors.Config{
+		Catalog:   catalog,
+		Store:     postgres.NewConnectionStore(a.db, a.keyring),
+		States:    redisstore.NewStates(a.rdb, a.cfg.RedisPrefix+"state:"),
+		Locks:     redisstore.NewLocker(a.rdb, a.cfg.RedisPrefix+"lock:"),
+		Egress:    policy,
+		Apps:      apps,
+		PublicURL: a.cfg.PublicURL,
+		Log:       a.log,
+		Timeout:   a.cfg.UpstreamTimeout,
+	})
+	return a.connectors, nil
 }
 
 // serve runs handler on addr until ctx ends, then shuts down gracefully.

@@ -89,6 +89,11 @@ func runKeysRotate(ctx context.Context, cfg *Config, log *slog.Logger, stdout io
 	if err != nil {
 		return err
 	}
+	m, err := postgres.NewConnectionStore(a.db, a.keyring).ReencryptCredentials(ctx)
+	if err != nil {
+		return err
+	}
+	n += m
 	_, _, keys, err := a.authService(ctx)
 	if err != nil {
 		return err

@@ -26,11 +26,14 @@ type Config struct {
 	AuthURL           string
 	BrainURL          string
 	PublicURL         string
+	ProviderOverrides string
+	EgressAllow       string
 	AdminEmail        string
 	AdminPassword     string
 	LogLevel          string
 	LogFormat         string
 	AccessTTL         time.Duration
+	UpstreamTimeout   time.Duration
 	Argon2MemoryKiB   uint
 	Argon2Time        uint
 	Argon2Threads     uint
@@ -62,11 +65,16 @@ func (c *Config) settings() []setting {
 		{flag: "auth-url", env: "BIZOS_AUTH_URL", def: "http://127.0.0.1:8008", help: "base URL at which brain and the portal reach authsvc", str: &c.AuthURL},
 		{flag: "brain-url", env: "BIZOS_BRAIN_URL", def: "http://127.0.0.1:8000", help: "base URL at which the portal reaches brain", str: &c.BrainURL},
 		{flag: "public-url", env: "BIZOS_PUBLIC_URL", def: "http://localhost:8000", help: "externally visible base URL of brain (OAuth redirects, webhook URLs)", str: &c.PublicURL},
+		{flag: "provider-overrides", env: "BIZOS_PROVIDER_OVERRIDES", def: "",
+			help: "YAML file mapping provider id to api_base_url, authorization_url, token_url and the operator's OAuth client_id/client_secret", str: &c.ProviderOverrides},
+		{flag: "egress-allow", env: "BIZOS_EGRESS_ALLOW", def: "",
+			help: "comma-separated CIDRs that tenant-supplied URLs may reach although private (e.g. 127.0.0.0/8 for a local WordPress)", str: &c.EgressAllow},
 		{flag: "admin-email", env: "BIZOS_ADMIN_EMAIL", def: "", help: "email of the first super admin, created at start when absent", str: &c.AdminEmail},
 		{flag: "admin-password", env: "BIZOS_ADMIN_PASSWORD", def: "", help: "password of the first super admin (at least 10 characters)", str: &c.AdminPassword},
 		{flag: "log-level", env: "BIZOS_LOG_LEVEL", def: "info", help: "debug, info, warn or error", str: &c.LogLevel},
 		{flag: "log-format", env: "BIZOS_LOG_FORMAT", def: "json", help: "json or text", str: &c.LogFormat},
 		{flag: "access-ttl", env: "BIZOS_ACCESS_TTL", def: "15m", help: "lifetime of access tokens", dur: &c.AccessTTL},
+		{flag: "upstream-timeout", env: "BIZOS_UPSTREAM_TIMEOUT", def: "30s", help: "longest time one call to a connected platform may take", dur: &c.UpstreamTimeout},
 		{flag: "argon2-memory-kib", env: "BIZOS_ARGON2_MEMORY_KIB", def: "65536", help: "argon2id memory cost of new password hashes, KiB", num: &c.Argon2MemoryKiB},
 		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "1", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
 		{flag: "argon2-threads", env: "BIZOS_ARGON2_THREADS", def: "2", help: "argon2id parallelism of new password hashes", num: &c.Argon2Threads},

@@ -46,8 +46,15 @@ const (
 	adminPassword = "root-password-123"
 )
 
-// startStack starts a stack; extra flags override the test defaults.
+// startStack starts a stack whose logs are kept for inspection; extra flags
+// override the test defaults.
 func startStack(t *testing.T, extra ...string) *testStack {
+	t.Helper()
+	return startStackLogging(t, &syncBuffer{}, extra...)
+}
+
+// startStackLogging starts a stack that writes its logs to sink.
+func startStackLogging(t *testing.T, sink io.Writer, extra ...string) *testStack {
 	t.Helper()
 	_, prefix := testenv.NewRedis(t)
 	t.Setenv("BIZOS_DEV_TEMPORAL_PORT", "0")
@@ -64,8 +71,7 @@ func startStack(t *testing.T, extra ...string) *testStack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := newLogger(cfg, logs)
+	log := newLogger(cfg, sink)
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan devStack, 1)
 	done := make(chan error, 1)
@@ -83,11 +89,12 @@ func startStack(t *testing.T, extra ...string) *testStack {
 	})
 	select {
 	case s := <-started:
+		logs, _ := sink.(*syncBuffer)
 		return &testStack{devStack: s, cfg: cfg, logs: logs}
 	case err := <-done:
-		t.Fatalf("dev stack: %v\n%s", err, logs.String())
+		t.Fatalf("dev stack: %v", err)
 	case <-time.After(3 * time.Minute):
-		t.Fatalf("dev stack did not start\n%s", logs.String())
+		t.Fatalf("dev stack did not start")
 	}
 	return nil
 }
