@@ -42,7 +42,7 @@ func (s *Service) runHooks(ctx context.Context, prov *Provider, conn *hub.Connec
 		switch h {
 		case HookZohoAPIDomain:
 			if creds.Extras["api_domain"] == "" {
-				creds.Extras["api_domain"] = "https://www.zohoapis." + conn.Config["data_center"]
+				creds.Extras["api_domain"] = zohoAPIDomain(conn.Config["data_center"])
 			}
 		case HookMailchimpMetadata:
 			err = s.mailchimpDataCentre(ctx, prov, conn, creds)
@@ -143,4 +143,12 @@ func platformOK(prov *Provider, resp *http.Response) error {
 		return hub.Errorf(hub.EINVALID, "Slack refused the credentials: %s", doc.Error)
 	}
 	return nil
+}
+
+// zohoAPIDomain is the API server of a Zoho accounts domain, for token
+// answers that lack api_domain: zoho.eu -> https://www.zohoapis.eu,
+// zohocloud.ca -> https://www.zohoapis.ca.
+func zohoAPIDomain(accounts string) string {
+	tld := strings.TrimPrefix(strings.TrimPrefix(accounts, "zohocloud."), "zoho.")
+	return "https://www.zohoapis." + tld
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,6 +199,9 @@ func (s *Service) Callback(ctx context.Context, query url.Values) (*CallbackResu
 	var opts []oauth2.AuthCodeOption
 	if st.Verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(st.Verifier))
+	}
+	if slices.Contains(prov.Hooks, HookShopifyRotating) {
+		opts = append(opts, oauth2.SetAuthURLParam("expiring", "1")) // ask for an expiring offline token with a refresh token
 	}
 	tok, err := oc.Exchange(context.WithValue(ctx, oauth2.HTTPClient, s.trusted), code, opts...)
 	if err != nil {
