@@ -1,6 +1,7 @@
 package connectors
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,10 +18,25 @@ import (
 type Handler struct {
 	svc   *Service
 	audit hub.AuditLog
+	authz hub.Authorizer
 }
 
-// NewHandler returns the HTTP handler of svc; changes are recorded in audit.
-func NewHandler(svc *Service, audit hub.AuditLog) *Handler { return &Handler{svc: svc, audit: audit} }
+// NewHandler returns the HTTP handler of svc; changes are recorded in audit,
+// and authz decides on actions that write.
+func NewHandler(svc *Service, audit hub.AuditLog, authz hub.Authorizer) *Handler {
+	return &Handler{svc: svc, audit: audit, authz: authz}
+}
+
+// ActionRequest is the body of POST /api/v1/connections/{id}/actions/{action}.
+type ActionRequest struct {
+	Input json.RawMessage `json:"input"`
+}
+
+// ActionResult is the answer of an action.
+type ActionResult struct {
+	Action string `json:"action"`
+	Output any    `json:"output"`
+}
 
 // ConnectorView is a catalogue entry with the tenant's connection state.
 type ConnectorView struct {
@@ -61,6 +77,11 @@ func (h *Handler) Routes() []httpapi.Route {
 			Query: map[string]string{"name": "connection name", "return_to": "portal path to come back to", "connection_id": "reconnect this connection",
 				"config.<field>": "connect-form fields, e.g. config.shop"},
 			Response: Authorization{}, Handler: h.authorize}),
+		{Method: http.MethodGet, Path: "/api/v1/actions", Summary: "Every connector action with its input and output JSON Schemas", Tag: "connectors",
+			Resource: "connectors", Action: hub.ActionRead, Query: map[string]string{"provider": "only this provider's actions"},
+			Response: httpapi.List[*Action]{}, Handler: h.listActions},
+		read(httpapi.Route{Method: http.MethodPost, Path: "/api/v1/connections/:id/actions/:action",
+			Summary: "Run a typed action (writes need connections:write)", Request: ActionRequest{}, Response: ActionResult{}, Handler: h.runAction}),
 		{Method: http.MethodGet, Path: "/api/v1/oauth/callback", Summary: "Where the platform sends the browser back", Tag: "connections",
 			Public: true, Response: hub.Connection{}, Handler: h.callback},
 	}
@@ -194,6 +215,36 @@ func (h *Handler) test(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, conn)
+}
+
+func (h *Handler) listActions(c echo.Context) error {
+	return c.JSON(http.StatusOK, httpapi.NewList(Actions(c.QueryParam("provider")), ""))
+}
+
+func (h *Handler) runAction(c echo.Context) error {
+	name := c.Param("action")
+	a, ok := LookupAction(name)
+	if !ok {
+		return hub.Errorf(hub.ENOTFOUND, "There is no action %q; see GET /api/v1/actions.", name)
+	}
+	p := httpapi.Principal(c)
+	if a.Write {
+		if err := h.authz.Authorize(c.Request().Context(), p, p.TenantID, "connections", hub.ActionWrite); err != nil {
+			return err
+		}
+	}
+	var req ActionRequest
+	if err := httpapi.Bind(c, &req); err != nil {
+		return err
+	}
+	out, err := h.svc.RunAction(c.Request().Context(), p.TenantID, c.Param("id"), name, req.Input)
+	if err != nil {
+		return err
+	}
+	if a.Write {
+		h.record(c, "connection.action", c.Param("id"), map[string]any{"action": name})
+	}
+	return c.JSON(http.StatusOK, ActionResult{Action: name, Output: out})
 }
 
 func (h *Handler) authorize(c echo.Context) error {

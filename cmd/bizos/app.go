@@ -204,7 +204,7 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 		return nil, nil, err
 	}
 	return brain.New(brain.Config{
-		Routes:   connectors.NewHandler(conns, postgres.NewAuditLog(a.db)).Routes(),
+		Routes:   connectors.NewHandler(conns, postgres.NewAuditLog(a.db), a.authz).Routes(),
 		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
 		Authz:    a.authz,
 		Log:      a.log,
