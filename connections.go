@@ -66,3 +66,22 @@ type ConnectionStore interface {
 	// DeleteConnection removes the connection and its credentials.
 	DeleteConnection(ctx context.Context, tenantID, id string) error
 }
+
+// ConnectionRef names one connection of one tenant.
+type ConnectionRef struct {
+	TenantID string `json:"tenant_id"`
+	ID       string `json:"id"`
+}
+
+// ConnectionSweeper finds connections due for a health check, across tenants.
+type ConnectionSweeper interface {
+	// StaleConnections returns up to limit connections not checked since
+	// before, oldest check first; expired connections are skipped (they
+	// need a person to reconnect them).
+	StaleConnections(ctx context.Context, before time.Time, limit int) ([]ConnectionRef, error)
+}
+
+// ConnectionChecker checks a connection live and records the outcome.
+type ConnectionChecker interface {
+	Test(ctx context.Context, tenantID, id string) (*Connection, error)
+}

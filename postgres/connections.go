@@ -274,3 +274,25 @@ func (s *ConnectionStore) ReencryptCredentials(ctx context.Context) (int, error)
 		}
 	}
 }
+
+// StaleConnections implements hub.ConnectionSweeper.
+func (s *ConnectionStore) StaleConnections(ctx context.Context, before time.Time, limit int) ([]hub.ConnectionRef, error) {
+	var out []hub.ConnectionRef
+	err := s.db.InSystem(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT tenant_id, id FROM connections
+			WHERE status <> 'expired' AND (last_checked_at IS NULL OR last_checked_at < $1)
+			ORDER BY last_checked_at NULLS FIRST, id LIMIT $2`, before, limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (hub.ConnectionRef, error) {
+			var ref hub.ConnectionRef
+			return ref, r.Scan(&ref.TenantID, &ref.ID)
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: stale connections: %w", err)
+	}
+	return out, nil
+}

@@ -14,8 +14,11 @@ import (
 	"github.com/bizoshub/bizos/workflows"
 )
 
-// purgeScheduleID names the schedule that runs PurgeExpiredCredentials.
-const purgeScheduleID = "bizos-purge-expired-credentials"
+// Schedule ids of the worker's recurring workflows.
+const (
+	purgeScheduleID       = "bizos-purge-expired-credentials"
+	healthCheckScheduleID = "bizos-check-connections"
+)
 
 // runWorker polls the hub's task queue until ctx ends.
 func (a *app) runWorker(ctx context.Context) error {
@@ -23,9 +26,15 @@ func (a *app) runWorker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	conns, err := a.connectorService()
+	if err != nil {
+		return err
+	}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.PurgeExpiredCredentials)
 	w.RegisterActivity(&workflows.Activities{RefreshTokens: postgres.NewRefreshTokenStore(a.db)})
+	w.RegisterWorkflow(workflows.CheckConnections)
+	w.RegisterActivity(&workflows.HealthCheckActivities{Sweeper: postgres.NewConnectionStore(a.db, a.keyring), Checker: conns})
 	if err := ensureSchedules(ctx, c); err != nil {
 		return err
 	}
@@ -41,19 +50,25 @@ func (a *app) runWorker(ctx context.Context) error {
 // ensureSchedules creates the hub's maintenance schedules unless they exist.
 // Any number of worker replicas may race here; the schedule id makes it idempotent.
 func ensureSchedules(ctx context.Context, c client.Client) error {
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:   purgeScheduleID,
-		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
-		Action: &client.ScheduleWorkflowAction{
-			ID:        purgeScheduleID,
-			Workflow:  workflows.PurgeExpiredCredentials,
-			Args:      []any{workflows.PurgeInput{Retention: 7 * 24 * time.Hour}},
-			TaskQueue: workflows.TaskQueue,
+	schedules := []client.ScheduleOptions{
+		{
+			ID:   purgeScheduleID,
+			Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
+			Action: &client.ScheduleWorkflowAction{ID: purgeScheduleID, Workflow: workflows.PurgeExpiredCredentials,
+				Args: []any{workflows.PurgeInput{Retention: 7 * 24 * time.Hour}}, TaskQueue: workflows.TaskQueue},
 		},
-		Overlap: 0,
-	})
-	if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		return fmt.Errorf("worker: create schedule %s: %w", purgeScheduleID, err)
+		{
+			ID:   healthCheckScheduleID,
+			Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: 15 * time.Minute}}},
+			Action: &client.ScheduleWorkflowAction{ID: healthCheckScheduleID, Workflow: workflows.CheckConnections,
+				Args: []any{workflows.HealthCheckInput{MaxAge: 15 * time.Minute, Batch: 500}}, TaskQueue: workflows.TaskQueue},
+		},
+	}
+	for _, opts := range schedules {
+		_, err := c.ScheduleClient().Create(ctx, opts)
+		if err != nil && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+			return fmt.Errorf("worker: create schedule %s: %w", opts.ID, err)
+		}
 	}
 	return nil
 }

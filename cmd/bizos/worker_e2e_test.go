@@ -64,6 +64,24 @@ func TestWorkerRunsMaintenance(t *testing.T) {
 	if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
 		recordHistory(t, ctx, c, run.GetID(), run.GetRunID(), "../../workflows/testdata/purge_expired_credentials.json")
 	}
+
+	// The connection health check runs on the same worker; with no
+	// connection yet it checks nothing and succeeds.
+	check, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "check-test", TaskQueue: workflows.TaskQueue},
+		workflows.CheckConnections, workflows.HealthCheckInput{MaxAge: time.Minute, Batch: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checked workflows.HealthCheckResult
+	if err := check.Get(ctx, &checked); err != nil {
+		t.Fatal(err)
+	}
+	if checked.Checked != 0 || checked.Failed != 0 {
+		t.Errorf("health check on no connections = %+v", checked)
+	}
+	if _, err := c.ScheduleClient().GetHandle(ctx, healthCheckScheduleID).Describe(ctx); err != nil {
+		t.Errorf("health check schedule: %v", err)
+	}
 }
 
 func recordHistory(t *testing.T, ctx context.Context, c client.Client, id, runID, path string) {
