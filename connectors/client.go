@@ -27,11 +27,11 @@ func templateVars(conn *hub.Connection, creds *hub.Credentials) map[string]strin
 		for k, v := range creds.Extras {
 			vars[k] = v
 		}
-		for k, v := range creds.Fields {
-			vars[k] = v
-		}
 		vars["access_token"] = creds.AccessToken
 		vars["refresh_token"] = creds.RefreshToken
+		for k, v := range creds.Fields { // typed-in credentials, such as a private app's access_token
+			vars[k] = v
+		}
 	}
 	return vars
 }

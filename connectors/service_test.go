@@ -301,4 +301,3 @@ func fieldsOf(err error) map[string]string {
 	}
 	return nil
 }
-

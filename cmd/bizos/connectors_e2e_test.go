@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	hub "github.com/bizoshub/bizos"
+	"github.com/bizoshub/bizos/internal/fakes"
+)
+
+// writeOverrides writes a BIZOS_PROVIDER_OVERRIDES file.
+func writeOverrides(t *testing.T, entries map[string]map[string]string) string {
+	t.Helper()
+	var b strings.Builder
+	for provider, fields := range entries {
+		fmt.Fprintf(&b, "%s:\n", provider)
+		for k, v := range fields {
+			fmt.Fprintf(&b, "  %s: %q\n", k, v)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "providers.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestConnectorsEndToEnd(t *testing.T) {
+	o := fakes.NewOAuth(t, fakes.OAuthOptions{ClientID: "hs-client", ClientSecret: "hs-secret"})
+	hs := fakes.NewHubSpot(t, fakes.Options{Authorize: o.Authorizer("Authorization", "Bearer ")})
+	overrides := writeOverrides(t, map[string]map[string]string{
+		"hubspot": {"api_base_url": hs.URL, "authorization_url": o.AuthorizeURL(), "token_url": o.TokenURL(),
+			"client_id": "hs-client", "client_secret": "hs-secret"},
+	})
+	s := startStack(t, "-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8", "-public-url", "http://hub.test")
+	root, _ := s.login(t, adminEmail, adminPassword)
+	a := s.makeTenant(t, root, "alpha")
+	b := s.makeTenant(t, root, "beta")
+
+	t.Run("catalogue lists 13 connectors with status", func(t *testing.T) {
+		var list struct {
+			Items []struct {
+				ID, Status string
+				AuthModes  []map[string]any `json:"auth_modes"`
+			}
+		}
+		call(t, http.MethodGet, s.BrainURL+"/api/v1/connectors", nil, bearer(a.MemberToken)).json(t, &list)
+		if len(list.Items) != 13 {
+			t.Fatalf("connectors = %d, want 13", len(list.Items))
+		}
+		for _, c := range list.Items {
+			if c.Status != "not_connected" || len(c.AuthModes) == 0 {
+				t.Errorf("%s: status %q, %d auth modes", c.ID, c.Status, len(c.AuthModes))
+			}
+		}
+		wantProblem(t, call(t, http.MethodGet, s.BrainURL+"/api/v1/connectors/myspace", nil, bearer(a.MemberToken)), 404, hub.ENOTFOUND)
+	})
+
+	var connID string
+	t.Run("oauth connect through the gateway", func(t *testing.T) {
+		r := call(t, http.MethodGet, s.BrainURL+"/api/v1/oauth/hubspot/authorize?name=Sales+HubSpot&return_to=/dashboard/connectors", nil, bearer(a.AdminToken))
+		if r.Status != 200 {
+			t.Fatalf("authorize: %d %s", r.Status, r.Body)
+		}
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noRedirect.Get(r.field(t, "authorize_url"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, _ := url.Parse(resp.Header.Get("Location"))
+		if loc.Host != "hub.test" {
+			t.Fatalf("platform redirected to %s", loc)
+		}
+		// The browser comes back to brain (public URL hub.test) with code and state.
+		cb, err := noRedirect.Get(s.BrainURL + loc.Path + "?" + loc.RawQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb.Body.Close()
+		back, _ := url.Parse(cb.Header.Get("Location"))
+		if cb.StatusCode != http.StatusFound || back.Path != "/dashboard/connectors" || back.Query().Get("connection_id") == "" {
+			t.Fatalf("callback = %d to %s", cb.StatusCode, cb.Header.Get("Location"))
+		}
+		connID = back.Query().Get("connection_id")
+		// The same state again is refused: it was spent, and nothing says
+		// where to send the browser, so the answer is a problem.
+		wantProblem(t, call(t, http.MethodGet, s.BrainURL+loc.Path+"?"+loc.RawQuery, nil), 400, hub.EINVALID)
+		wantProblem(t, call(t, http.MethodGet, s.BrainURL+loc.Path+"?code=x&state=forged", nil), 400, hub.EINVALID)
+	})
+
+	t.Run("connection answers never carry credentials", func(t *testing.T) {
+		r := call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID, nil, bearer(a.ViewerToken))
+		if r.Status != 200 || r.field(t, "status") != "connected" || r.field(t, "name") != "Sales HubSpot" {
+			t.Fatalf("connection: %d %s", r.Status, r.Body)
+		}
+		for _, bad := range []string{"access_token", "refresh_token", "credentials"} {
+			if strings.Contains(string(r.Body), bad) {
+				t.Errorf("connection JSON contains %q", bad)
+			}
+		}
+		var list struct{ Items []struct{ ID, Status string } }
+		call(t, http.MethodGet, s.BrainURL+"/api/v1/connectors", nil, bearer(a.ViewerToken)).json(t, &list)
+		for _, c := range list.Items {
+			if c.ID == "hubspot" && c.Status != "connected" {
+				t.Errorf("hubspot card status %q", c.Status)
+			}
+		}
+	})
+
+	t.Run("proxy", func(t *testing.T) {
+		r := call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID+"/proxy/crm/v3/objects/contacts?limit=3", nil, bearer(a.ViewerToken))
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"results"`) {
+			t.Fatalf("proxy: %d %s", r.Status, r.Body)
+		}
+		if r.Header.Get("X-Hubspot-Ratelimit-Secondly") == "" {
+			t.Error("rate-limit headers of the platform were not passed on")
+		}
+		// The platform's own errors come back as problem+json with its status.
+		r = call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID+"/proxy/crm/v3/objects/unicorns", nil, bearer(a.ViewerToken))
+		wantProblem(t, r, r.Status, hub.EUPSTREAM)
+		if r.Status < 400 || r.Status >= 500 || r.field(t, "upstream_status") == "" && !strings.Contains(string(r.Body), "upstream_status") {
+			t.Errorf("upstream error = %d %s", r.Status, r.Body)
+		}
+		// Viewers may read but not write through the proxy.
+		wantProblem(t, call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/proxy/crm/v3/objects/contacts",
+			map[string]any{"properties": map[string]string{"email": "x@y.test"}}, bearer(a.ViewerToken)), 403, hub.EFORBIDDEN)
+		r = call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/proxy/crm/v3/objects/contacts",
+			map[string]any{"properties": map[string]string{"email": "new@alpha.test", "firstname": "New"}}, bearer(a.MemberToken))
+		if r.Status != 201 && r.Status != 200 {
+			t.Errorf("create through proxy: %d %s", r.Status, r.Body)
+		}
+	})
+
+	t.Run("refresh through the gateway", func(t *testing.T) {
+		o.ExpireAll()
+		before := o.RefreshCount()
+		if r := call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID+"/proxy/crm/v3/objects/contacts?limit=1", nil, bearer(a.ViewerToken)); r.Status != 200 {
+			t.Fatalf("after expiry: %d %s", r.Status, r.Body)
+		}
+		if got := o.RefreshCount() - before; got != 1 {
+			t.Errorf("refreshes = %d, want 1", got)
+		}
+	})
+
+	t.Run("connect with an api key is checked live", func(t *testing.T) {
+		r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections", map[string]any{"provider": "hubspot", "name": "Private app",
+			"credentials": map[string]string{"access_token": "pat-wrong"}}, bearer(a.AdminToken))
+		wantProblem(t, r, 400, hub.EINVALID)
+		if !strings.Contains(r.field(t, "detail"), "HubSpot refused") {
+			t.Errorf("detail %q does not give the platform's reason", r.field(t, "detail"))
+		}
+		access, _ := o.IssueToken()
+		r = call(t, http.MethodPost, s.BrainURL+"/api/v1/connections", map[string]any{"provider": "hubspot", "name": "Private app",
+			"credentials": map[string]string{"access_token": access}}, bearer(a.AdminToken))
+		if r.Status != 201 || r.field(t, "auth_mode") != "api_key" {
+			t.Fatalf("connect: %d %s", r.Status, r.Body)
+		}
+		if strings.Contains(string(r.Body), access) {
+			t.Error("the answer echoes the credential")
+		}
+		wantProblem(t, call(t, http.MethodPost, s.BrainURL+"/api/v1/connections", map[string]any{"provider": "wordpress",
+			"config": map[string]string{"site_url": "http://169.254.169.254"}, "credentials": map[string]string{"username": "u", "application_password": "p"}},
+			bearer(a.AdminToken)), 400, hub.EINVALID)
+	})
+
+	t.Run("test and cross-tenant isolation", func(t *testing.T) {
+		if r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/test", nil, bearer(a.MemberToken)); r.Status != 200 || r.field(t, "status") != "connected" {
+			t.Errorf("test: %d %s", r.Status, r.Body)
+		}
+		paths := []struct{ method, path string }{
+			{"GET", "/api/v1/connections/" + connID},
+			{"DELETE", "/api/v1/connections/" + connID},
+			{"POST", "/api/v1/connections/" + connID + "/test"},
+			{"GET", "/api/v1/connections/" + connID + "/proxy/crm/v3/objects/contacts"},
+			{"POST", "/api/v1/connections/" + connID + "/actions/hubspot.list_contacts"},
+			{"GET", "/api/v1/oauth/hubspot/authorize?connection_id=" + connID},
+		}
+		for _, p := range paths {
+			var body any
+			if p.method == "POST" {
+				body = map[string]any{}
+			}
+			wantProblem(t, call(t, p.method, s.BrainURL+p.path, body, bearer(b.AdminToken)), 404, hub.ENOTFOUND)
+		}
+		var list struct{ Items []hub.Connection }
+		call(t, http.MethodGet, s.BrainURL+"/api/v1/connections", nil, bearer(b.AdminToken)).json(t, &list)
+		if len(list.Items) != 0 {
+			t.Errorf("tenant B lists %d connections of A", len(list.Items))
+		}
+		if r := call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID, nil, bearer(a.ViewerToken)); r.Status != 200 {
+			t.Errorf("A's connection after B's attempts: %d", r.Status)
+		}
+	})
+
+	t.Run("disconnect", func(t *testing.T) {
+		wantProblem(t, call(t, http.MethodDelete, s.BrainURL+"/api/v1/connections/"+connID, nil, bearer(a.ViewerToken)), 403, hub.EFORBIDDEN)
+		if r := call(t, http.MethodDelete, s.BrainURL+"/api/v1/connections/"+connID, nil, bearer(a.AdminToken)); r.Status != 204 {
+			t.Fatalf("delete: %d %s", r.Status, r.Body)
+		}
+		wantProblem(t, call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID, nil, bearer(a.AdminToken)), 404, hub.ENOTFOUND)
+	})
+
+	t.Run("secrets stay out of logs", func(t *testing.T) {
+		logs := s.logs.String()
+		for _, secret := range []string{"hs-secret", "refresh_token="} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("logs contain %q", secret)
+			}
+		}
+	})
+}
