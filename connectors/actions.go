@@ -160,7 +160,7 @@ func (s *Service) RunAction(ctx context.Context, tenantID, connectionID, name st
 	if !ok {
 		return nil, hub.Errorf(hub.ENOTFOUND, "There is no action %q.", name)
 	}
-	conn, err := s.cfg.Store.Connection(ctx, tenantID, connectionID)
+	conn, err := s.Connection(ctx, tenantID, connectionID)
 	if err != nil {
 		return nil, err
 	}

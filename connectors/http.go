@@ -295,7 +295,7 @@ var droppedResponseHeaders = map[string]bool{"Connection": true, "Keep-Alive": t
 
 func (h *Handler) proxy(c echo.Context) error {
 	ctx := c.Request().Context()
-	conn, err := h.svc.cfg.Store.Connection(ctx, httpapi.Principal(c).TenantID, c.Param("id"))
+	conn, err := h.svc.Connection(ctx, httpapi.Principal(c).TenantID, c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -217,6 +217,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values) (*CallbackResu
 		return result, err
 	}
 	if st.ConnectionID != "" {
+		s.cache.forget(st.TenantID, st.ConnectionID)
 		_, version, err := s.cfg.Store.ConnectionCredentials(ctx, st.TenantID, st.ConnectionID)
 		if err != nil {
 			return result, err
@@ -299,10 +300,11 @@ func (s *Service) needsRefresh(p *Provider, conn *hub.Connection, creds *hub.Cre
 // credentials returns the connection's credentials, refreshing them first
 // when they are about to expire.
 func (s *Service) credentials(ctx context.Context, p *Provider, conn *hub.Connection, force bool) (*hub.Credentials, int64, error) {
-	creds, version, err := s.cfg.Store.ConnectionCredentials(ctx, conn.TenantID, conn.ID)
+	e, err := s.loadConnection(ctx, conn.TenantID, conn.ID)
 	if err != nil {
 		return nil, 0, err
 	}
+	creds, version := e.creds, e.version
 	if force || s.needsRefresh(p, conn, creds) {
 		return s.refresh(ctx, p, conn, version, force)
 	}
@@ -333,7 +335,8 @@ func (s *Service) refresh(ctx context.Context, p *Provider, conn *hub.Connection
 			return nil, err
 		}
 		if version != seen || (!force && !s.needsRefresh(p, conn, creds)) {
-			return refreshed{creds, version}, nil // someone renewed it meanwhile
+			s.cache.forget(conn.TenantID, conn.ID) // the cached copy is older than this
+			return refreshed{creds, version}, nil  // someone renewed it meanwhile
 		}
 		if !canRefresh(p, conn, creds) {
 			return refreshed{creds, version}, nil
@@ -346,6 +349,7 @@ func (s *Service) refresh(ctx context.Context, p *Provider, conn *hub.Connection
 		tok, err := oc.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, s.trusted), &oauth2.Token{RefreshToken: creds.RefreshToken}).Token()
 		if err != nil {
 			terr := tokenError(p, err)
+			s.cache.forget(conn.TenantID, conn.ID)
 			if hub.ErrorCode(terr) == hub.EUNAUTHORIZED {
 				if serr := s.cfg.Store.SetConnectionStatus(ctx, conn.TenantID, conn.ID, hub.ConnectionExpired, hub.ErrorMessage(terr)); serr != nil {
 					s.cfg.Log.ErrorContext(ctx, "marking connection expired failed", "connection_id", conn.ID, "err", serr)
@@ -355,6 +359,7 @@ func (s *Service) refresh(ctx context.Context, p *Provider, conn *hub.Connection
 			return nil, terr
 		}
 		next := credentialsFromToken(p, tok, creds)
+		s.cache.forget(conn.TenantID, conn.ID)
 		nextVersion, err := s.cfg.Store.UpdateCredentials(ctx, conn.TenantID, conn.ID, next, version)
 		if err != nil {
 			return nil, err

@@ -50,6 +50,9 @@ type Config struct {
 	MaxRetries int
 	// MaxRetryWait caps how long a Retry-After is honoured (10 s when zero).
 	MaxRetryWait time.Duration
+	// CacheTTL is how long connections and credentials are kept in memory
+	// between reads (2 s when zero; negative disables the cache).
+	CacheTTL time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -60,6 +63,7 @@ type Service struct {
 	guarded   *http.Client // for hosts that tenants supply
 	trusted   *http.Client // for catalogue and operator-configured hosts
 	refreshes singleflight.Group
+	cache     *connCache
 
 	mu    sync.Mutex
 	slots map[string]chan struct{}
@@ -85,6 +89,9 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.CacheTTL == 0 {
+		cfg.CacheTTL = 2 * time.Second
+	}
 	trustedTransport := http.DefaultTransport.(*http.Transport).Clone()
 	trustedTransport.MaxIdleConnsPerHost = 64
 	return &Service{
@@ -92,6 +99,7 @@ func New(cfg Config) *Service {
 		guarded: &http.Client{Transport: cfg.Egress.Transport(), CheckRedirect: noRedirects},
 		trusted: &http.Client{Transport: trustedTransport, CheckRedirect: noRedirects},
 		slots:   map[string]chan struct{}{},
+		cache:   newConnCache(cfg.CacheTTL),
 	}
 }
 
@@ -270,6 +278,7 @@ func (s *Service) Test(ctx context.Context, tenantID, id string) (*hub.Connectio
 	if conn.Status == hub.ConnectionExpired && status != hub.ConnectionConnected {
 		status = hub.ConnectionExpired // an expired connection stays expired until reconnected
 	}
+	s.cache.forget(tenantID, id)
 	if err := s.cfg.Store.SetConnectionStatus(ctx, tenantID, id, status, lastErr); err != nil {
 		return nil, err
 	}
@@ -288,5 +297,6 @@ func (s *Service) Disconnect(ctx context.Context, tenantID, id string) error {
 			s.cfg.Log.WarnContext(ctx, "token revocation failed", "provider", prov.ID, "connection_id", id, "err", err)
 		}
 	}
+	s.cache.forget(tenantID, id)
 	return s.cfg.Store.DeleteConnection(ctx, tenantID, id)
 }

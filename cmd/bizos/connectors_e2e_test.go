@@ -215,3 +215,25 @@ func TestConnectorsEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// oauthConnect connects provider for the token's tenant through the gateway,
+// playing the browser against the platform's fake, and returns the connection id.
+func (s *testStack) oauthConnect(t *testing.T, token, provider string) string {
+	t.Helper()
+	r := call(t, http.MethodGet, s.BrainURL+"/api/v1/oauth/"+provider+"/authorize", nil, bearer(token))
+	if r.Status != 200 {
+		t.Fatalf("authorize: %d %s", r.Status, r.Body)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(r.field(t, "authorize_url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	cb := call(t, http.MethodGet, s.BrainURL+loc.Path+"?"+loc.RawQuery, nil)
+	if cb.Status != 201 {
+		t.Fatalf("callback: %d %s", cb.Status, cb.Body)
+	}
+	return cb.field(t, "id")
+}
