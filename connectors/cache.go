@@ -61,7 +61,11 @@ func (c *connCache) put(e *cacheEntry, now time.Time) {
 			}
 		}
 	}
-	c.entries[cacheKey(e.conn.TenantID, e.conn.ID)] = e
+	key := cacheKey(e.conn.TenantID, e.conn.ID)
+	if old, ok := c.entries[key]; ok && old.version > e.version && now.Before(old.expires) {
+		return // a slower reader must not replace newer credentials
+	}
+	c.entries[key] = e
 }
 
 func (c *connCache) forget(tenantID, id string) {

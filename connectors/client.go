@@ -279,16 +279,21 @@ func (s *Service) Do(ctx context.Context, conn *hub.Connection, method, path str
 		return nil, err
 	}
 	defer release()
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	rewind := rewinder(body)
 	refreshed := false
+	var renewed *hub.Credentials // credentials a refresh just produced
 	for attempt := 0; ; attempt++ {
-		creds, version, err := s.credentials(ctx, p, conn, false)
-		if err != nil {
-			cancel()
-			return nil, err
+		// Each attempt has its own deadline; waits between attempts do not count.
+		actx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+		creds, version := renewed, int64(0)
+		if creds == nil {
+			creds, version, err = s.credentials(actx, p, conn, false)
+			if err != nil {
+				cancel()
+				return nil, err
+			}
 		}
-		resp, err := s.sendReader(ctx, p, conn, creds, method, path, query, body, header)
+		resp, err := s.sendReader(actx, p, conn, creds, method, path, query, body, header)
 		if err != nil {
 			cancel()
 			return nil, err
@@ -296,8 +301,9 @@ func (s *Service) Do(ctx context.Context, conn *hub.Connection, method, path str
 		if resp.StatusCode == http.StatusUnauthorized && !refreshed && canRefresh(p, conn, creds) && rewind() {
 			drain(resp)
 			refreshed = true
-			if _, _, err := s.refresh(ctx, p, conn, version, true); err != nil {
-				cancel()
+			renewed, _, err = s.refresh(actx, p, conn, version, true)
+			cancel()
+			if err != nil {
 				return nil, err
 			}
 			continue
@@ -309,11 +315,11 @@ func (s *Service) Do(ctx context.Context, conn *hub.Connection, method, path str
 			}
 			if wait <= s.cfg.MaxRetryWait {
 				drain(resp)
+				cancel()
 				select {
 				case <-time.After(wait):
 					continue
 				case <-ctx.Done():
-					cancel()
 					return nil, &hub.Error{Code: hub.EUPSTREAM, UpstreamStatus: http.StatusTooManyRequests,
 						Message: fmt.Sprintf("%s is rate limiting this connection.", p.Name), Err: ctx.Err()}
 				}

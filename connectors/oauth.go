@@ -335,8 +335,9 @@ func (s *Service) refresh(ctx context.Context, p *Provider, conn *hub.Connection
 			return nil, err
 		}
 		if version != seen || (!force && !s.needsRefresh(p, conn, creds)) {
-			s.cache.forget(conn.TenantID, conn.ID) // the cached copy is older than this
-			return refreshed{creds, version}, nil  // someone renewed it meanwhile
+			// Someone renewed it meanwhile: use theirs, and let the cache know.
+			s.cache.put(&cacheEntry{conn: conn, creds: creds, version: version}, s.cfg.Now())
+			return refreshed{creds, version}, nil
 		}
 		if !canRefresh(p, conn, creds) {
 			return refreshed{creds, version}, nil
@@ -365,6 +366,7 @@ func (s *Service) refresh(ctx context.Context, p *Provider, conn *hub.Connection
 			return nil, err
 		}
 		refreshCount.WithLabelValues(p.ID).Inc()
+		s.cache.put(&cacheEntry{conn: conn, creds: next, version: nextVersion}, s.cfg.Now())
 		return refreshed{next, nextVersion}, nil
 	})
 	if err != nil {
