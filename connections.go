@@ -85,3 +85,25 @@ type ConnectionSweeper interface {
 type ConnectionChecker interface {
 	Test(ctx context.Context, tenantID, id string) (*Connection, error)
 }
+
+// OAuthApp is a tenant's own OAuth client registration at a platform, used
+// instead of the operator's default app.
+type OAuthApp struct {
+	TenantID     string    `json:"tenant_id"`
+	Provider     string    `json:"provider"`
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// OAuthAppStore persists tenants' OAuth apps; secrets are sealed.
+type OAuthAppStore interface {
+	// PutOAuthApp creates or replaces the tenant's app for a provider.
+	PutOAuthApp(ctx context.Context, app *OAuthApp) error
+	// OAuthApp returns the tenant's app for a provider or ENOTFOUND.
+	OAuthApp(ctx context.Context, tenantID, provider string) (*OAuthApp, error)
+	// ListOAuthApps lists the tenant's apps (without secrets).
+	ListOAuthApps(ctx context.Context, tenantID string) ([]*OAuthApp, error)
+	// DeleteOAuthApp removes the tenant's app for a provider.
+	DeleteOAuthApp(ctx context.Context, tenantID, provider string) error
+}

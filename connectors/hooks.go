@@ -100,8 +100,11 @@ func (s *Service) mailchimpDataCentre(ctx context.Context, prov *Provider, conn 
 
 func (s *Service) metaLongLived(ctx context.Context, prov *Provider, conn *hub.Connection, creds *hub.Credentials) error {
 	mode, _ := prov.Mode(ModeOAuth2)
-	app := s.cfg.Apps[prov.ID]
-	q := url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {app.ClientID}, "client_secret": {app.ClientSecret},
+	clientID, clientSecret, err := s.oauthClient(ctx, conn.TenantID, prov)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {clientID}, "client_secret": {clientSecret},
 		"fb_exchange_token": {creds.AccessToken}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, mode.OAuth2.TokenURL+"?"+q.Encode(), nil)
 	if err != nil {

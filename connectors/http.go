@@ -82,6 +82,12 @@ func (h *Handler) Routes() []httpapi.Route {
 			Response: httpapi.List[*Action]{}, Handler: h.listActions},
 		read(httpapi.Route{Method: http.MethodPost, Path: "/api/v1/connections/:id/actions/:action",
 			Summary: "Run a typed action (writes need connections:write)", Request: ActionRequest{}, Response: ActionResult{}, Handler: h.runAction}),
+		{Method: http.MethodGet, Path: "/api/v1/oauth-apps", Summary: "The tenant's own OAuth apps (client ids only)", Tag: "connectors",
+			Resource: "connectors", Action: hub.ActionRead, Response: httpapi.List[*hub.OAuthApp]{}, Handler: h.listApps},
+		{Method: http.MethodPut, Path: "/api/v1/oauth-apps/:provider", Summary: "Use the tenant's own OAuth app for a provider (tenant admins)", Tag: "connectors",
+			Resource: "connectors", Action: hub.ActionWrite, Request: OAuthAppRequest{}, Response: hub.OAuthApp{}, Handler: h.putApp},
+		{Method: http.MethodDelete, Path: "/api/v1/oauth-apps/:provider", Summary: "Go back to the operator's OAuth app for a provider", Tag: "connectors",
+			Resource: "connectors", Action: hub.ActionWrite, Status: http.StatusNoContent, Handler: h.deleteApp},
 		{Method: http.MethodGet, Path: "/api/v1/oauth/callback", Summary: "Where the platform sends the browser back", Tag: "connections",
 			Public: true, Response: hub.Connection{}, Handler: h.callback},
 	}
@@ -215,6 +221,84 @@ func (h *Handler) test(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, conn)
+}
+
+// OAuthAppRequest is the body of PUT /api/v1/oauth-apps/{provider}.
+type OAuthAppRequest struct {
+	ClientID     string     `json:"client_id"`
+	ClientSecret hub.Secret `json:"client_secret"`
+}
+
+func (h *Handler) apps() (hub.OAuthAppStore, error) {
+	if h.svc.cfg.TenantApps == nil {
+		return nil, hub.Errorf(hub.ENOTFOUND, "Tenant OAuth apps are not enabled.")
+	}
+	return h.svc.cfg.TenantApps, nil
+}
+
+func (h *Handler) listApps(c echo.Context) error {
+	store, err := h.apps()
+	if err != nil {
+		return err
+	}
+	items, err := store.ListOAuthApps(c.Request().Context(), httpapi.Principal(c).TenantID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, httpapi.NewList(items, ""))
+}
+
+func (h *Handler) putApp(c echo.Context) error {
+	store, err := h.apps()
+	if err != nil {
+		return err
+	}
+	prov, ok := h.svc.cfg.Catalog.Provider(c.Param("provider"))
+	if !ok {
+		return hub.Errorf(hub.ENOTFOUND, "There is no connector %q.", c.Param("provider"))
+	}
+	if _, ok := prov.Mode(ModeOAuth2); !ok {
+		return hub.Errorf(hub.EINVALID, "%s does not connect with OAuth.", prov.Name)
+	}
+	var req OAuthAppRequest
+	if err := httpapi.Bind(c, &req); err != nil {
+		return err
+	}
+	if strings.TrimSpace(req.ClientID) == "" || len(req.ClientID) > 500 {
+		return hub.InvalidField("client_id", "is required")
+	}
+	if req.ClientSecret == "" || len(req.ClientSecret) > 2000 {
+		return hub.InvalidField("client_secret", "is required")
+	}
+	app := &hub.OAuthApp{TenantID: httpapi.Principal(c).TenantID, Provider: prov.ID, ClientID: strings.TrimSpace(req.ClientID),
+		ClientSecret: req.ClientSecret.Reveal()}
+	if err := store.PutOAuthApp(c.Request().Context(), app); err != nil {
+		return err
+	}
+	h.recordApp(c, "oauth_app.put", prov.ID)
+	return c.JSON(http.StatusOK, app)
+}
+
+func (h *Handler) deleteApp(c echo.Context) error {
+	store, err := h.apps()
+	if err != nil {
+		return err
+	}
+	if err := store.DeleteOAuthApp(c.Request().Context(), httpapi.Principal(c).TenantID, c.Param("provider")); err != nil {
+		return err
+	}
+	h.recordApp(c, "oauth_app.delete", c.Param("provider"))
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (h *Handler) recordApp(c echo.Context, action, provider string) {
+	p := httpapi.Principal(c)
+	meta := hub.RequestMetaFromContext(c.Request().Context())
+	e := &hub.AuditEntry{TenantID: p.TenantID, ActorType: string(p.Kind), ActorID: p.ID, Action: action, TargetType: "oauth_app",
+		TargetID: provider, RequestID: meta.RequestID, IP: meta.IP}
+	if err := h.audit.RecordAudit(c.Request().Context(), e); err != nil {
+		h.svc.cfg.Log.ErrorContext(c.Request().Context(), "audit record failed", "action", action, "err", err)
+	}
 }
 
 func (h *Handler) listActions(c echo.Context) error {

@@ -55,10 +55,30 @@ func (s *Service) RedirectURI() string {
 	return strings.TrimSuffix(s.cfg.PublicURL, "/") + "/api/v1/oauth/callback"
 }
 
-func (s *Service) oauthConfig(prov *Provider, mode *AuthMode, vars map[string]string) (*oauth2.Config, error) {
+// oauthClient returns the OAuth client to use for a tenant: its own app
+// when it registered one, the operator's default otherwise.
+func (s *Service) oauthClient(ctx context.Context, tenantID string, prov *Provider) (clientID, secret string, err error) {
+	if s.cfg.TenantApps != nil && tenantID != "" {
+		app, err := s.cfg.TenantApps.OAuthApp(ctx, tenantID, prov.ID)
+		if err == nil {
+			return app.ClientID, app.ClientSecret, nil
+		}
+		if hub.ErrorCode(err) != hub.ENOTFOUND {
+			return "", "", err
+		}
+	}
 	app := s.cfg.Apps[prov.ID]
 	if app.ClientID == "" || app.ClientSecret == "" {
-		return nil, hub.Errorf(hub.EINVALID, "No OAuth app is configured for %s: the operator sets client_id and client_secret for %q in BIZOS_PROVIDER_OVERRIDES.", prov.Name, prov.ID)
+		return "", "", hub.Errorf(hub.EINVALID, "No OAuth app is configured for %s: register your own with PUT /api/v1/oauth-apps/%s, or the operator sets client_id and client_secret for %q in BIZOS_PROVIDER_OVERRIDES.",
+			prov.Name, prov.ID, prov.ID)
+	}
+	return app.ClientID, app.ClientSecret, nil
+}
+
+func (s *Service) oauthConfig(ctx context.Context, tenantID string, prov *Provider, mode *AuthMode, vars map[string]string) (*oauth2.Config, error) {
+	clientID, clientSecret, err := s.oauthClient(ctx, tenantID, prov)
+	if err != nil {
+		return nil, err
 	}
 	authURL, err := Expand(mode.OAuth2.AuthorizeURL, vars)
 	if err != nil {
@@ -76,7 +96,7 @@ func (s *Service) oauthConfig(prov *Provider, mode *AuthMode, vars map[string]st
 	if sep := mode.OAuth2.ScopeSeparator; sep != " " && len(scopes) > 1 {
 		scopes = []string{strings.Join(scopes, sep)}
 	}
-	return &oauth2.Config{ClientID: app.ClientID, ClientSecret: app.ClientSecret, RedirectURL: s.RedirectURI(), Scopes: scopes,
+	return &oauth2.Config{ClientID: clientID, ClientSecret: clientSecret, RedirectURL: s.RedirectURI(), Scopes: scopes,
 		Endpoint: oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL, AuthStyle: style}}, nil
 }
 
@@ -127,7 +147,7 @@ func (s *Service) Authorize(ctx context.Context, p hub.Principal, req AuthorizeR
 	if err != nil {
 		return nil, err
 	}
-	oc, err := s.oauthConfig(prov, mode, config)
+	oc, err := s.oauthConfig(ctx, p.TenantID, prov, mode, config)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +212,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values) (*CallbackResu
 		return result, hub.Errorf(hub.EINVALID, "The connector %q no longer exists.", st.Provider)
 	}
 	mode, _ := prov.Mode(ModeOAuth2)
-	oc, err := s.oauthConfig(prov, mode, st.Config)
+	oc, err := s.oauthConfig(ctx, st.TenantID, prov, mode, st.Config)
 	if err != nil {
 		return result, err
 	}
@@ -343,7 +363,7 @@ func (s *Service) refresh(ctx context.Context, p *Provider, conn *hub.Connection
 			return refreshed{creds, version}, nil
 		}
 		mode, _ := p.Mode(ModeOAuth2)
-		oc, err := s.oauthConfig(p, mode, templateVars(conn, creds))
+		oc, err := s.oauthConfig(ctx, conn.TenantID, p, mode, templateVars(conn, creds))
 		if err != nil {
 			return nil, err
 		}

@@ -37,6 +37,9 @@ type Config struct {
 	Egress *egress.Policy
 	// Apps are the operator's default OAuth clients by provider.
 	Apps map[string]Override
+	// TenantApps holds OAuth clients that tenants register themselves
+	// (optional); they take precedence over Apps.
+	TenantApps hub.OAuthAppStore
 	// PublicURL is brain's external base URL; the OAuth redirect URI is
 	// PublicURL + "/api/v1/oauth/callback".
 	PublicURL string

@@ -243,15 +243,16 @@ func (a *app) connectorService() (*connectors.Service, error) {
 		}
 	}
 	a.connectors = connectors.New(connectors.Config{
-		Catalog:   catalog,
-		Store:     postgres.NewConnectionStore(a.db, a.keyring),
-		States:    redisstore.NewStates(a.rdb, a.cfg.RedisPrefix+"state:"),
-		Locks:     redisstore.NewLocker(a.rdb, a.cfg.RedisPrefix+"lock:"),
-		Egress:    policy,
-		Apps:      apps,
-		PublicURL: a.cfg.PublicURL,
-		Log:       a.log,
-		Timeout:   a.cfg.UpstreamTimeout,
+		Catalog:    catalog,
+		Store:      postgres.NewConnectionStore(a.db, a.keyring),
+		States:     redisstore.NewStates(a.rdb, a.cfg.RedisPrefix+"state:"),
+		Locks:      redisstore.NewLocker(a.rdb, a.cfg.RedisPrefix+"lock:"),
+		Egress:     policy,
+		Apps:       apps,
+		TenantApps: postgres.NewOAuthAppStore(a.db, a.keyring),
+		PublicURL:  a.cfg.PublicURL,
+		Log:        a.log,
+		Timeout:    a.cfg.UpstreamTimeout,
 	})
 	return a.connectors, nil
 }

@@ -94,6 +94,10 @@ func runKeysRotate(ctx context.Context, cfg *Config, log *slog.Logger, stdout io
 		return err
 	}
 	n += m
+	if m, err = postgres.NewOAuthAppStore(a.db, a.keyring).ReencryptOAuthApps(ctx); err != nil {
+		return err
+	}
+	n += m
 	_, _, keys, err := a.authService(ctx)
 	if err != nil {
 		return err

@@ -206,9 +206,39 @@ func TestConnectorsEndToEnd(t *testing.T) {
 		wantProblem(t, call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID, nil, bearer(a.AdminToken)), 404, hub.ENOTFOUND)
 	})
 
+	t.Run("tenant brings its own oauth app", func(t *testing.T) {
+		wantProblem(t, call(t, http.MethodPut, s.BrainURL+"/api/v1/oauth-apps/hubspot",
+			map[string]string{"client_id": "b-client", "client_secret": "b-secret-value"}, bearer(b.MemberToken)), 403, hub.EFORBIDDEN)
+		wantProblem(t, call(t, http.MethodPut, s.BrainURL+"/api/v1/oauth-apps/stripe",
+			map[string]string{"client_id": "x", "client_secret": "y"}, bearer(b.AdminToken)), 400, hub.EINVALID)
+		r := call(t, http.MethodPut, s.BrainURL+"/api/v1/oauth-apps/hubspot",
+			map[string]string{"client_id": "b-client", "client_secret": "b-secret-value"}, bearer(b.AdminToken))
+		if r.Status != 200 || strings.Contains(string(r.Body), "b-secret-value") {
+			t.Fatalf("put app: %d %s", r.Status, r.Body)
+		}
+		auth := call(t, http.MethodGet, s.BrainURL+"/api/v1/oauth/hubspot/authorize", nil, bearer(b.AdminToken))
+		u, _ := url.Parse(auth.field(t, "authorize_url"))
+		if got := u.Query().Get("client_id"); got != "b-client" {
+			t.Errorf("tenant B's authorize URL uses client %q, want its own", got)
+		}
+		// Tenant A still uses the operator's app.
+		auth = call(t, http.MethodGet, s.BrainURL+"/api/v1/oauth/hubspot/authorize", nil, bearer(a.AdminToken))
+		u, _ = url.Parse(auth.field(t, "authorize_url"))
+		if got := u.Query().Get("client_id"); got != "hs-client" {
+			t.Errorf("tenant A's authorize URL uses client %q, want the operator's", got)
+		}
+		list := call(t, http.MethodGet, s.BrainURL+"/api/v1/oauth-apps", nil, bearer(b.MemberToken))
+		if !strings.Contains(string(list.Body), "b-client") || strings.Contains(string(list.Body), "b-secret-value") {
+			t.Errorf("apps list: %s", list.Body)
+		}
+		if r := call(t, http.MethodDelete, s.BrainURL+"/api/v1/oauth-apps/hubspot", nil, bearer(b.AdminToken)); r.Status != 204 {
+			t.Errorf("delete app: %d", r.Status)
+		}
+	})
+
 	t.Run("secrets stay out of logs", func(t *testing.T) {
 		logs := s.logs.String()
-		for _, secret := range []string{"hs-secret", "refresh_token="} {
+		for _, secret := range []string{"hs-secret", "refresh_token=", "b-secret-value"} {
 			if strings.Contains(logs, secret) {
 				t.Errorf("logs contain %q", secret)
 			}
