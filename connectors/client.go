@@ -293,11 +293,16 @@ func (s *Service) Do(ctx context.Context, conn *hub.Connection, method, path str
 				return nil, err
 			}
 		}
+		if err := s.waitRateLimit(actx, p, conn.ID); err != nil {
+			cancel()
+			return nil, err
+		}
 		resp, err := s.sendReader(actx, p, conn, creds, method, path, query, body, header)
 		if err != nil {
 			cancel()
 			return nil, err
 		}
+		s.noteRateLimit(p, conn.ID, resp.Header)
 		if resp.StatusCode == http.StatusUnauthorized && !refreshed && canRefresh(p, conn, creds) && rewind() {
 			drain(resp)
 			refreshed = true

@@ -2,8 +2,11 @@ package connectors_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +120,47 @@ func TestTokenEndpointDown(t *testing.T) {
 	after, _, _ := h.store.ConnectionCredentials(ctx, h.user.TenantID, conn.ID)
 	if !reflect.DeepEqual(before, after) {
 		t.Error("a failed refresh changed the stored credentials")
+	}
+}
+
+// TestRateLimitHeadersPauseCalls: once the platform reports no remaining
+// quota, the next call waits for the window instead of hitting the
+// platform; a wait beyond the bound is refused at once with 429.
+func TestRateLimitHeadersPauseCalls(t *testing.T) {
+	ctx := context.Background()
+	var calls int
+	var mu sync.Mutex
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		w.Header().Set("X-HubSpot-RateLimit-Secondly-Remaining", "0")
+		io.WriteString(w, `{"results":[]}`)
+	}))
+	defer upstream.Close()
+	h := newHarness(t, map[string]connectors.Override{"hubspot": {APIBaseURL: upstream.URL}}, func(c *connectors.Config) {
+		c.MaxRetryWait = 100 * time.Millisecond
+	})
+	conn, err := h.svc.Connect(ctx, h.user, connectors.ConnectRequest{Provider: "hubspot", Credentials: map[string]string{"access_token": "pat"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := h.svc.Do(ctx, conn, http.MethodGet, "/crm/v3/objects/contacts", nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	before := calls
+	mu.Unlock()
+	_, err = h.svc.Do(ctx, conn, http.MethodGet, "/crm/v3/objects/contacts", nil, nil, nil)
+	var he *hub.Error
+	if !asErr(err, &he) || he.UpstreamStatus != http.StatusTooManyRequests || he.RetryAfter == 0 {
+		t.Fatalf("err = %v, want a 429 upstream error with Retry-After", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != before {
+		t.Errorf("the platform was called %d more times while the quota was used up", calls-before)
 	}
 }

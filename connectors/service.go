@@ -68,8 +68,9 @@ type Service struct {
 	refreshes singleflight.Group
 	cache     *connCache
 
-	mu    sync.Mutex
-	slots map[string]chan struct{}
+	mu     sync.Mutex
+	slots  map[string]chan struct{}
+	paused map[string]time.Time
 }
 
 // New returns a Service with defaults filled in.
@@ -102,6 +103,7 @@ func New(cfg Config) *Service {
 		guarded: &http.Client{Transport: cfg.Egress.Transport(), CheckRedirect: noRedirects},
 		trusted: &http.Client{Transport: trustedTransport, CheckRedirect: noRedirects},
 		slots:   map[string]chan struct{}{},
+		paused:  map[string]time.Time{},
 		cache:   newConnCache(cfg.CacheTTL),
 	}
 }
