@@ -8,10 +8,11 @@ package connectors
 //
 //   - Sources. A listing reads every connection of the tenant whose status
 //     is connected and whose platform has the kind (FluentCRM has contacts
-//     and companies but no deals), or only CRMQuery.ConnectionID. Sources
-//     are read concurrently; a source that fails is reported in
-//     CRMPage.Errors while the others answer. When every source read for a
-//     page fails, the first failure is returned instead of a page.
+//     and companies but no deals), at most 100 of them (newest first), or
+//     only CRMQuery.ConnectionID. Sources are read concurrently; a source
+//     that fails is reported in CRMPage.Errors while the others answer. When
+//     every source read for a page fails, the first failure is returned
+//     instead of a page.
 //   - Limit. The page limit (default 50, at most 200) is split evenly across
 //     the sources still being read; the first sources (in cursor order) get
 //     the remainder. A source that runs out early leaves its share unused, so
@@ -38,13 +39,19 @@ package connectors
 //     exact match on the answer. UpdatedSince keeps records updated at or
 //     after the time: HubSpot searches with GTE on lastmodifieddate
 //     (contacts) or hs_lastmodifieddate (companies, deals) in epoch
-//     milliseconds; Zoho sends If-Modified-Since one second earlier (Zoho
-//     compares strictly and to the second) and checks Modified_Time again;
-//     FluentCRM has no such filter, so its updated_at is compared on our
-//     side, reading further pages (a bounded number per request).
+//     milliseconds; Zoho lists with If-Modified-Since one second earlier
+//     (Zoho compares strictly and to the second) and Modified_Time is checked
+//     again on our side (the only check with an e-mail search, which takes
+//     no such header); FluentCRM has no such filter, so its updated_at is
+//     compared on our side, reading further pages (a bounded number per
+//     request).
 //   - FluentCRM times carry no zone (they are in the site's time zone); they
 //     are read as UTC. Its companies (FluentCRM 2.8+) are mapped; a site
 //     without the companies API (HTTP 404) has no companies.
+//   - URL: Zoho CRM records link to crm.<data centre>/crm/tab/<module>/<id>,
+//     FluentCRM records to the plugin's admin screen on the site; HubSpot
+//     links need the portal id, which connections do not hold, so HubSpot
+//     records have none.
 //   - Zoho's page numbers reach its first 2,000 records per module; beyond
 //     that Zoho needs page tokens, which this view does not follow yet.
 

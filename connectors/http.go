@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -82,6 +83,10 @@ func (h *Handler) Routes() []httpapi.Route {
 			Response: httpapi.List[*Action]{}, Handler: h.listActions},
 		read(httpapi.Route{Method: http.MethodPost, Path: "/api/v1/connections/:id/actions/:action",
 			Summary: "Run a typed action (writes need connections:write)", Request: ActionRequest{}, Response: ActionResult{}, Handler: h.runAction}),
+		read(httpapi.Route{Method: http.MethodGet, Path: "/api/v1/crm/:kind", Summary: "Contacts, companies or deals across HubSpot, Zoho CRM and FluentCRM, read live",
+			Query: map[string]string{"email": "contacts with this email", "updated_since": "RFC 3339 time", "connection_id": "only this connection",
+				"cursor": "next_cursor of the previous page", "limit": "page size, 1-200 (default 50)"},
+			Response: CRMPage{}, Handler: h.crm}),
 		{Method: http.MethodGet, Path: "/api/v1/oauth-apps", Summary: "The tenant's own OAuth apps (client ids only)", Tag: "connectors",
 			Resource: "connectors", Action: hub.ActionRead, Response: httpapi.List[*hub.OAuthApp]{}, Handler: h.listApps},
 		{Method: http.MethodPut, Path: "/api/v1/oauth-apps/:provider", Summary: "Use the tenant's own OAuth app for a provider (tenant admins)", Tag: "connectors",
@@ -221,6 +226,27 @@ func (h *Handler) test(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, conn)
+}
+
+func (h *Handler) crm(c echo.Context) error {
+	q := CRMQuery{Email: c.QueryParam("email"), ConnectionID: c.QueryParam("connection_id"), Cursor: c.QueryParam("cursor")}
+	if v := c.QueryParam("updated_since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return hub.InvalidField("updated_since", "must be an RFC 3339 time such as 2026-01-31T00:00:00Z")
+		}
+		q.UpdatedSince = t
+	}
+	page, err := httpapi.PageFrom(c)
+	if err != nil {
+		return err
+	}
+	q.Limit = page.Limit
+	out, err := h.svc.CRMList(c.Request().Context(), httpapi.Principal(c).TenantID, c.Param("kind"), q)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // OAuthAppRequest is the body of PUT /api/v1/oauth-apps/{provider}.
