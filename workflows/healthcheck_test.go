@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/workflows"
@@ -62,5 +63,16 @@ func TestCheckConnectionsRefusesBadInput(t *testing.T) {
 	env.ExecuteWorkflow(workflows.CheckConnections, workflows.HealthCheckInput{})
 	if env.GetWorkflowError() == nil {
 		t.Error("zero input accepted")
+	}
+}
+
+// TestReplayCheckConnections replays a history recorded from a real run on
+// the embedded Temporal server (cmd/bizos TestConnectorsEndToEnd with
+// BIZOS_RECORD_HISTORY=1).
+func TestReplayCheckConnections(t *testing.T) {
+	r := worker.NewWorkflowReplayer()
+	r.RegisterWorkflow(workflows.CheckConnections)
+	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/check_connections.json"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,9 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/internal/fakes"
+	"github.com/bizoshub/bizos/workflows"
 )
 
 // writeOverrides writes a BIZOS_PROVIDER_OVERRIDES file.
@@ -195,6 +200,31 @@ func TestConnectorsEndToEnd(t *testing.T) {
 		}
 		if r := call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID, nil, bearer(a.ViewerToken)); r.Status != 200 {
 			t.Errorf("A's connection after B's attempts: %d", r.Status)
+		}
+	})
+
+	t.Run("scheduled health check workflow checks the connection", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		c, err := client.Dial(client.Options{HostPort: s.TemporalAddress, Namespace: s.cfg.TemporalNamespace})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "check-connections-test", TaskQueue: workflows.TaskQueue},
+			workflows.CheckConnections, workflows.HealthCheckInput{MaxAge: time.Nanosecond, Batch: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res workflows.HealthCheckResult
+		if err := run.Get(ctx, &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Checked < 1 || res.Statuses["connected"] < 1 || res.Failed != 0 {
+			t.Errorf("health check = %+v", res)
+		}
+		if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
+			recordHistory(t, ctx, c, run.GetID(), run.GetRunID(), "../../workflows/testdata/check_connections.json")
 		}
 	})
 
