@@ -47,6 +47,8 @@ type ConnectorView struct {
 	Status      string `json:"status"`
 	Connections int    `json:"connections"`
 	LastError   string `json:"last_error,omitempty"`
+	// Actions are the typed operations available on a connection of this provider.
+	Actions []*Action `json:"actions"`
 }
 
 // Routes returns the connector routes.
@@ -122,7 +124,10 @@ func (h *Handler) views(c echo.Context) (map[string]*ConnectorView, []*Connector
 	byID := map[string]*ConnectorView{}
 	var out []*ConnectorView
 	for _, prov := range h.svc.cfg.Catalog.Providers {
-		v := &ConnectorView{Provider: prov, Status: "not_connected"}
+		v := &ConnectorView{Provider: prov, Status: "not_connected", Actions: Actions(prov.ID)}
+		if v.Actions == nil {
+			v.Actions = []*Action{}
+		}
 		byID[prov.ID] = v
 		out = append(out, v)
 	}
