@@ -99,14 +99,18 @@ func (s *Service) mailchimpDataCentre(ctx context.Context, prov *Provider, conn 
 }
 
 func (s *Service) metaLongLived(ctx context.Context, prov *Provider, conn *hub.Connection, creds *hub.Credentials) error {
-	mode, _ := prov.Mode(ModeOAuth2)
 	clientID, clientSecret, err := s.oauthClient(ctx, conn.TenantID, prov)
 	if err != nil {
 		return err
 	}
-	q := url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {clientID}, "client_secret": {clientSecret},
-		"fb_exchange_token": {creds.AccessToken}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, mode.OAuth2.TokenURL+"?"+q.Encode(), nil)
+	// The exchange lives on the Graph API itself: GET {api}/oauth/access_token.
+	exchangeURL, err := buildURL(prov, templateVars(conn, creds), "/oauth/access_token", url.Values{
+		"grant_type": {"fb_exchange_token"}, "client_id": {clientID}, "client_secret": {clientSecret},
+		"fb_exchange_token": {creds.AccessToken}})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, exchangeURL, nil)
 	if err != nil {
 		return err
 	}
