@@ -61,6 +61,7 @@ func compileSchema(name string, raw json.RawMessage) *jsonschema.Schema {
 		panic(fmt.Sprintf("connectors: schema of %s: %v", name, err))
 	}
 	c := jsonschema.NewCompiler()
+	c.AssertFormat() // email, date, date-time and uri are rules, not notes
 	loc := "mem://actions/" + strings.ReplaceAll(name, "#", "/")
 	if err := c.AddResource(loc, doc); err != nil {
 		panic(fmt.Sprintf("connectors: schema of %s: %v", name, err))

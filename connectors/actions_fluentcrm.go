@@ -197,7 +197,7 @@ func fcListContacts(ctx context.Context, c *Call, input json.RawMessage) (any, e
 	if raw.CurrentPage > 0 && raw.CurrentPage < raw.LastPage {
 		next = strconv.FormatInt(int64(raw.CurrentPage)+1, 10)
 	}
-	return newPage(items, next).withTotal(int64(raw.Total), true), nil
+	return newListPage(items, next).withTotal(int64(raw.Total), true), nil
 }
 
 func fcGetContact(ctx context.Context, c *Call, input json.RawMessage) (any, error) {
@@ -301,5 +301,5 @@ func fcListLists(ctx context.Context, c *Call, input json.RawMessage) (any, erro
 		items = append(items, list{ID: int64(l.ID), Title: l.Title, Slug: l.Slug, Description: optString(l.Description),
 			IsPublic: pub, CreatedAt: scalarString(l.CreatedAt)})
 	}
-	return newPage(items, ""), nil
+	return newListPage(items, ""), nil
 }

@@ -63,7 +63,9 @@ func callAPI(ctx context.Context, c *Call, r apiRequest, out any) (http.Header, 
 			return nil, fmt.Errorf("connectors: encode request: %w", err)
 		}
 		body = bytes.NewReader(raw)
-		header.Set("Content-Type", "application/json")
+		if header.Get("Content-Type") == "" {
+			header.Set("Content-Type", "application/json")
+		}
 	}
 	resp, err := c.svc.Do(ctx, c.conn, r.method, r.path, r.query, body, header)
 	if err != nil {
@@ -102,17 +104,17 @@ func upstreamError(c *Call, status int, format string, args ...any) error {
 
 // page is the answer of every list action: the items of one page and an
 // opaque cursor for the next page, null on the last one.
-type page[T any] struct {
+type listPage[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 	Total      *int64  `json:"total,omitempty"`
 }
 
-func newPage[T any](items []T, next string) page[T] {
+func newListPage[T any](items []T, next string) listPage[T] {
 	if items == nil {
 		items = []T{}
 	}
-	p := page[T]{Items: items}
+	p := listPage[T]{Items: items}
 	if next != "" {
 		p.NextCursor = &next
 	}
@@ -120,7 +122,7 @@ func newPage[T any](items []T, next string) page[T] {
 }
 
 // withTotal sets the total number of matching items when the platform tells it.
-func (p page[T]) withTotal(n int64, known bool) page[T] {
+func (p listPage[T]) withTotal(n int64, known bool) listPage[T] {
 	if known {
 		p.Total = &n
 	}

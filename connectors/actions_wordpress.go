@@ -24,7 +24,9 @@ func init() {
 				"Each item has the post id, title, status, dates, link and excerpt; use wordpress.get_post for the full content.",
 			Input:  wpListInput("post"),
 			Output: listOutput(wpPostSchema(false), true),
-			Run:    func(ctx context.Context, c *Call, in json.RawMessage) (any, error) { return wpList(ctx, c, "posts", in) },
+			Run: func(ctx context.Context, c *Call, in json.RawMessage) (any, error) {
+				return wpList(ctx, c, "posts", in)
+			},
 		},
 		&Action{
 			Name: "wordpress.get_post", Provider: "wordpress", Title: "Get a WordPress post",
@@ -56,16 +58,18 @@ func init() {
 				"Filter by status and by words in the title or content.",
 			Input:  wpListInput("page"),
 			Output: listOutput(wpPostSchema(false), true),
-			Run:    func(ctx context.Context, c *Call, in json.RawMessage) (any, error) { return wpList(ctx, c, "pages", in) },
+			Run: func(ctx context.Context, c *Call, in json.RawMessage) (any, error) {
+				return wpList(ctx, c, "pages", in)
+			},
 		},
 	)
 }
 
 func wpListInput(kind string) json.RawMessage {
-	return inputSchema(limitProp(10, 100)+","+cursorProp+","+
-		`"status":{"type":"string","enum":["publish","draft","pending","private","future","any"],"default":"publish","description":"Only `+kind+`s with this status; any means all statuses."},`+
-		`"search":{"type":"string","minLength":1,"maxLength":200,"description":"Only `+kind+`s whose title or content contains these words."},`+
-		`"orderby":{"type":"string","enum":["date","modified","title","id"],"default":"date","description":"Sort field."},`+
+	return inputSchema(limitProp(10, 100) + "," + cursorProp + "," +
+		`"status":{"type":"string","enum":["publish","draft","pending","private","future","any"],"default":"publish","description":"Only ` + kind + `s with this status; any means all statuses."},` +
+		`"search":{"type":"string","minLength":1,"maxLength":200,"description":"Only ` + kind + `s whose title or content contains these words."},` +
+		`"orderby":{"type":"string","enum":["date","modified","title","id"],"default":"date","description":"Sort field."},` +
 		`"order":{"type":"string","enum":["desc","asc"],"default":"desc","description":"Sort direction."}`)
 }
 
@@ -181,7 +185,7 @@ func wpList(ctx context.Context, c *Call, collection string, input json.RawMessa
 		next = strconv.Itoa(pg + 1)
 	}
 	total, ok := headerInt(h, "X-WP-Total")
-	return newPage(items, next).withTotal(total, ok), nil
+	return newListPage(items, next).withTotal(total, ok), nil
 }
 
 func wpGetPost(ctx context.Context, c *Call, input json.RawMessage) (any, error) {

@@ -89,11 +89,11 @@ func TestCatalogFacts(t *testing.T) {
 		{"google-analytics", ModeOAuth2, "https://analyticsdata.googleapis.com/v1beta", "https://oauth2.googleapis.com/token", "bearer ",
 			"GET /properties/{{property_id}}/metadata", "https://www.googleapis.com/auth/analytics.readonly"},
 		{"google-search-console", ModeOAuth2, "https://www.googleapis.com/webmasters/v3", "https://oauth2.googleapis.com/token", "bearer ",
-			"GET /sites", "https://www.googleapis.com/auth/webmasters.readonly"},
+			"GET /sites", "https://www.googleapis.com/auth/webmasters"},
 		{"meta-ads", ModeOAuth2, "https://graph.facebook.com/v25.0", "https://graph.facebook.com/v25.0/oauth/access_token", "bearer ", "GET /me", "ads_read,ads_management"},
 		{"mailchimp", ModeOAuth2, "https://{{dc}}.api.mailchimp.com/3.0", "https://login.mailchimp.com/oauth2/token", "bearer ", "GET /ping", ""},
 		{"mailchimp", ModeAPIKey, "https://{{dc}}.api.mailchimp.com/3.0", "", "basic anystring:{{api_key}}", "GET /ping", ""},
-		{"slack", ModeOAuth2, "https://slack.com/api", "https://slack.com/api/oauth.v2.access", "bearer ", "POST /auth.test", "chat:write,channels:read,users:read"},
+		{"slack", ModeOAuth2, "https://slack.com/api", "https://slack.com/api/oauth.v2.access", "bearer ", "POST /auth.test", "chat:write,channels:read,groups:read,users:read.email,users:read"},
 		{"stripe", ModeAPIKey, "https://api.stripe.com", "", "bearer {{api_key}}", "GET /v1/balance", ""},
 	}
 	for _, tt := range tests {
@@ -258,7 +258,7 @@ func TestParseCatalogRejects(t *testing.T) {
 			"          token_url: https://api.hubapi.com/oauth/v1/token\n", "",
 			[]string{`provider "hubspot"`, "oauth2.token_url is missing"}},
 		{"missing scopes",
-			"          scopes:\n            - chat:write\n            - channels:read\n            - users:read\n", "",
+			"          scopes:\n            - chat:write\n            - channels:read\n            - groups:read\n            - users:read.email\n            - users:read\n", "",
 			[]string{`provider "slack"`, "scopes is missing"}},
 		{"bad refresh",
 			"refresh: none", "refresh: never",

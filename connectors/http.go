@@ -185,7 +185,7 @@ func (h *Handler) connect(c echo.Context) error {
 		return err
 	}
 	h.record(c, "connection.create", conn.ID, map[string]any{"provider": conn.Provider, "auth_mode": conn.AuthMode})
-	return c.JSON(http.StatusCreated, conn)
+	return c.JSON(http.StatusCreated, h.svc.present(conn))
 }
 
 func (h *Handler) listConnections(c echo.Context) error {
@@ -206,6 +206,9 @@ func (h *Handler) listConnections(c echo.Context) error {
 		}
 		items = kept
 	}
+	for _, it := range items {
+		h.svc.present(it)
+	}
 	return c.JSON(http.StatusOK, httpapi.NewList(items, next))
 }
 
@@ -214,7 +217,7 @@ func (h *Handler) getConnection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, conn)
+	return c.JSON(http.StatusOK, h.svc.present(conn))
 }
 
 func (h *Handler) disconnect(c echo.Context) error {
@@ -230,7 +233,7 @@ func (h *Handler) test(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, conn)
+	return c.JSON(http.StatusOK, h.svc.present(conn))
 }
 
 func (h *Handler) crm(c echo.Context) error {
@@ -397,7 +400,7 @@ func (h *Handler) callback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, res.Connection)
+	return c.JSON(http.StatusCreated, h.svc.present(res.Connection))
 }
 
 // forwardedRequestHeaders are the client headers the proxy passes on.

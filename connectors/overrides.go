@@ -31,6 +31,10 @@ type Override struct {
 	TokenURL         string `yaml:"token_url" json:"token_url,omitempty"`
 	ClientID         string `yaml:"client_id" json:"client_id,omitempty"`
 	ClientSecret     string `yaml:"client_secret" json:"-"`
+	// WebhookSecret verifies the platform's inbound webhooks when they are
+	// signed with an app-level secret other than the client secret (Slack's
+	// signing secret).
+	WebhookSecret string `yaml:"webhook_secret" json:"-"`
 }
 
 // LoadOverrides reads a YAML file mapping provider id to Override, for
