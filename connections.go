@@ -29,6 +29,10 @@ type Connection struct {
 	CreatedBy      string            `json:"created_by"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
+	// InboundToken names the connection's inbound webhook endpoint,
+	// /hooks/{token}; InboundWebhookURL is its public URL.
+	InboundToken      string `json:"-"`
+	InboundWebhookURL string `json:"inbound_webhook_url,omitempty"`
 }
 
 // Credentials are a connection's secrets, stored encrypted.
@@ -65,6 +69,9 @@ type ConnectionStore interface {
 	SetConnectionStatus(ctx context.Context, tenantID, id, status, lastError string) error
 	// DeleteConnection removes the connection and its credentials.
 	DeleteConnection(ctx context.Context, tenantID, id string) error
+	// ConnectionByInboundToken finds a connection, across tenants, by the
+	// token of its inbound webhook URL, or ENOTFOUND.
+	ConnectionByInboundToken(ctx context.Context, token string) (*Connection, error)
 }
 
 // ConnectionRef names one connection of one tenant.

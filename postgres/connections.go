@@ -58,12 +58,12 @@ func expiryPtr(creds *hub.Credentials) *time.Time {
 }
 
 const connectionColumns = `id, tenant_id, provider, name, auth_mode, config, scopes, status, last_error,
-	last_checked_at, token_expires_at, created_by, created_at, updated_at`
+	last_checked_at, token_expires_at, created_by, created_at, updated_at, inbound_token`
 
 func scanConnection(r pgx.CollectableRow) (*hub.Connection, error) {
 	var c hub.Connection
 	err := r.Scan(&c.ID, &c.TenantID, &c.Provider, &c.Name, &c.AuthMode, &c.Config, &c.Scopes, &c.Status, &c.LastError,
-		&c.LastCheckedAt, &c.TokenExpiresAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt)
+		&c.LastCheckedAt, &c.TokenExpiresAt, &c.CreatedBy, &c.CreatedAt, &c.UpdatedAt, &c.InboundToken)
 	if c.Config == nil {
 		c.Config = map[string]string{}
 	}
@@ -94,9 +94,9 @@ func (s *ConnectionStore) CreateConnection(ctx context.Context, c *hub.Connectio
 	err = s.db.InTenant(ctx, c.TenantID, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `INSERT INTO connections (id, tenant_id, provider, name, auth_mode, config, scopes, status,
 				last_error, last_checked_at, token_expires_at, credentials_sealed, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11, $12) RETURNING created_at, updated_at, last_checked_at`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10, $11, $12) RETURNING created_at, updated_at, last_checked_at, inbound_token`,
 			c.ID, c.TenantID, c.Provider, c.Name, c.AuthMode, c.Config, c.Scopes, c.Status, c.LastError,
-			c.TokenExpiresAt, sealed, c.CreatedBy).Scan(&c.CreatedAt, &c.UpdatedAt, &c.LastCheckedAt)
+			c.TokenExpiresAt, sealed, c.CreatedBy).Scan(&c.CreatedAt, &c.UpdatedAt, &c.LastCheckedAt, &c.InboundToken)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: create connection: %w", err)
@@ -295,4 +295,22 @@ func (s *ConnectionStore) StaleConnections(ctx context.Context, before time.Time
 		return nil, fmt.Errorf("postgres: stale connections: %w", err)
 	}
 	return out, nil
+}
+
+// ConnectionByInboundToken implements hub.ConnectionStore. It runs in the
+// system scope: the token is what establishes the tenant.
+func (s *ConnectionStore) ConnectionByInboundToken(ctx context.Context, token string) (*hub.Connection, error) {
+	var c *hub.Connection
+	err := s.db.InSystem(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+connectionColumns+` FROM connections WHERE inbound_token = $1`, token)
+		if err != nil {
+			return err
+		}
+		c, err = pgx.CollectExactlyOneRow(rows, scanConnection)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connection by inbound token: %w", notFound(err, "Webhook endpoint"))
+	}
+	return c, nil
 }
