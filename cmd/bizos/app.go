@@ -26,6 +26,7 @@ import (
 	"github.com/bizoshub/bizos/connectors"
 	"github.com/bizoshub/bizos/egress"
 	"github.com/bizoshub/bizos/httpapi"
+	"github.com/bizoshub/bizos/inbound"
 	"github.com/bizoshub/bizos/postgres"
 	"github.com/bizoshub/bizos/rbac"
 	"github.com/bizoshub/bizos/redisstore"
@@ -203,8 +204,12 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 	if err != nil {
 		return nil, nil, err
 	}
+	inboundRoutes, err := a.inboundRoutes(ctx, conns)
+	if err != nil {
+		return nil, nil, err
+	}
 	return brain.New(brain.Config{
-		Routes:   connectors.NewHandler(conns, postgres.NewAuditLog(a.db), a.authz).Routes(),
+		Routes:   append(connectors.NewHandler(conns, postgres.NewAuditLog(a.db), a.authz).Routes(), inboundRoutes...),
 		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
 		Authz:    a.authz,
 		Log:      a.log,
@@ -255,6 +260,21 @@ func (a *app) connectorService() (*connectors.Service, error) {
 		Timeout:    a.cfg.UpstreamTimeout,
 	})
 	return a.connectors, nil
+}
+
+// inboundRoutes builds the webhook receiver and event log, and starts the
+// batching event writer for the life of ctx.
+func (a *app) inboundRoutes(ctx context.Context, conns *connectors.Service) ([]httpapi.Route, error) {
+	for _, c := range inbound.Collectors() {
+		if err := a.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("inbound metrics: %w", err)
+		}
+	}
+	events := postgres.NewEventStore(a.db)
+	writer := inbound.NewWriter(events)
+	go writer.Run(ctx, 4)
+	return inbound.NewHandler(inbound.Config{Resolver: conns, Writer: writer, Events: events, Log: a.log,
+		PublicURL: a.cfg.PublicURL, MaxBody: int64(a.cfg.WebhookMaxBody)}).Routes(), nil
 }
 
 // serve runs handler on addr until ctx ends, then shuts down gracefully.
