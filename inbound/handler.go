@@ -49,7 +49,9 @@ var (
 )
 
 // Collectors returns the package's Prometheus collectors.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{received, duplicates, rejected} }
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{received, duplicates, rejected}
+}
 
 // NewHandler returns the inbound handler.
 func NewHandler(cfg Config) *Handler {
