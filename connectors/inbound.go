@@ -3,6 +3,7 @@ package connectors
 import (
 	"context"
 	"strings"
+	"time"
 
 	hub "github.com/bizoshub/bizos"
 )
@@ -35,14 +36,15 @@ func (s *Service) ResolveInbound(ctx context.Context, token string) (*hub.Inboun
 	if len(token) < 32 {
 		return nil, hub.Errorf(hub.ENOTFOUND, "Webhook endpoint not found.")
 	}
-	conn, err := s.cfg.Store.ConnectionByInboundToken(ctx, token)
+	ref, err := s.inboundRef(ctx, token)
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.loadConnection(ctx, conn.TenantID, conn.ID)
+	e, err := s.loadConnection(ctx, ref.TenantID, ref.ID)
 	if err != nil {
 		return nil, err
 	}
+	conn := e.conn
 	prov, err := s.provider(conn.Provider)
 	if err != nil {
 		return nil, err
@@ -60,4 +62,36 @@ func (s *Service) ResolveInbound(ctx context.Context, token string) (*hub.Inboun
 		secrets = append(secrets, []byte(v))
 	}
 	return &hub.InboundEndpoint{Connection: s.present(conn), Secrets: secrets}, nil
+}
+
+// inboundRef maps a webhook token to its connection, remembering the answer
+// as briefly as connections themselves are cached, so a stream of
+// deliveries does not look the token up in PostgreSQL every time.
+func (s *Service) inboundRef(ctx context.Context, token string) (hub.ConnectionRef, error) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	t, ok := s.tokens[token]
+	s.mu.Unlock()
+	if ok && now.Before(t.expires) {
+		return t.ref, nil
+	}
+	conn, err := s.cfg.Store.ConnectionByInboundToken(ctx, token)
+	if err != nil {
+		return hub.ConnectionRef{}, err
+	}
+	ref := hub.ConnectionRef{TenantID: conn.TenantID, ID: conn.ID}
+	if s.cfg.CacheTTL > 0 {
+		s.mu.Lock()
+		if len(s.tokens) > 10_000 {
+			s.tokens = map[string]tokenRef{}
+		}
+		s.tokens[token] = tokenRef{ref: ref, expires: now.Add(s.cfg.CacheTTL)}
+		s.mu.Unlock()
+	}
+	return ref, nil
+}
+
+type tokenRef struct {
+	ref     hub.ConnectionRef
+	expires time.Time
 }

@@ -71,6 +71,7 @@ type Service struct {
 	mu     sync.Mutex
 	slots  map[string]chan struct{}
 	paused map[string]time.Time
+	tokens map[string]tokenRef
 }
 
 // New returns a Service with defaults filled in.
@@ -104,6 +105,7 @@ func New(cfg Config) *Service {
 		trusted: &http.Client{Transport: trustedTransport, CheckRedirect: noRedirects},
 		slots:   map[string]chan struct{}{},
 		paused:  map[string]time.Time{},
+		tokens:  map[string]tokenRef{},
 		cache:   newConnCache(cfg.CacheTTL),
 	}
 }
