@@ -21,6 +21,7 @@ test: services
 ## bench: performance figures and ratios measured side by side in one run
 bench: services
 	$(GO) test -tags bench -run '^TestBench' -count=1 -timeout 20m -v ./cmd/bizos | grep -E '^(BENCH|---|ok|FAIL|PASS)|bench_test'
+	$(GO) test -run '^$$' -bench . -benchtime 200000x ./rules/ | grep -E '^(Benchmark|ok|FAIL)'
 
 ## build: the bizos binary
 build:

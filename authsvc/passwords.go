@@ -21,7 +21,7 @@ type Argon2Params struct {
 
 // DefaultArgon2Params cost about 50–150 ms per hash on a 2-core server (see
 // `make bench`), within OWASP's argon2id guidance (m ≥ 19 MiB).
-var DefaultArgon2Params = Argon2Params{MemoryKiB: 64 * 1024, Time: 1, Threads: 2}
+var DefaultArgon2Params = Argon2Params{MemoryKiB: 64 * 1024, Time: 2, Threads: 2}
 
 const (
 	saltLen = 16

@@ -78,7 +78,7 @@ func (c *Config) settings() []setting {
 		{flag: "upstream-timeout", env: "BIZOS_UPSTREAM_TIMEOUT", def: "30s", help: "longest time one call to a connected platform may take", dur: &c.UpstreamTimeout},
 		{flag: "webhook-max-body", env: "BIZOS_WEBHOOK_MAX_BODY", def: "1048576", help: "largest inbound webhook body accepted, bytes", num: &c.WebhookMaxBody},
 		{flag: "argon2-memory-kib", env: "BIZOS_ARGON2_MEMORY_KIB", def: "65536", help: "argon2id memory cost of new password hashes, KiB", num: &c.Argon2MemoryKiB},
-		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "1", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
+		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "2", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
 		{flag: "argon2-threads", env: "BIZOS_ARGON2_THREADS", def: "2", help: "argon2id parallelism of new password hashes", num: &c.Argon2Threads},
 	}
 }
