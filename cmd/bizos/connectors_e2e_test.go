@@ -142,6 +142,37 @@ func TestConnectorsEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("actions and the unified crm view", func(t *testing.T) {
+		r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/actions/hubspot.list_contacts",
+			map[string]any{"input": map[string]any{"limit": 2}}, bearer(a.ViewerToken))
+		if r.Status != 200 || !strings.Contains(string(r.Body), `"items"`) {
+			t.Fatalf("read action: %d %s", r.Status, r.Body)
+		}
+		write := map[string]any{"input": map[string]any{"email": "act@alpha.test", "firstname": "Act"}}
+		wantProblem(t, call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/actions/hubspot.create_contact", write, bearer(a.ViewerToken)), 403, hub.EFORBIDDEN)
+		if r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/actions/hubspot.create_contact", write, bearer(a.MemberToken)); r.Status != 200 {
+			t.Errorf("write action: %d %s", r.Status, r.Body)
+		}
+		wantProblem(t, call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/actions/hubspot.list_contacts",
+			map[string]any{"input": map[string]any{"limit": "many"}}, bearer(a.ViewerToken)), 400, hub.EINVALID)
+		wantProblem(t, call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/actions/slack.post_message",
+			map[string]any{"input": map[string]any{"channel": "C1", "text": "hi"}}, bearer(a.MemberToken)), 400, hub.EINVALID)
+		var page struct {
+			Items []struct{ Provider, Email, Kind string }
+		}
+		crm := call(t, http.MethodGet, s.BrainURL+"/api/v1/crm/contacts?limit=5", nil, bearer(a.ViewerToken))
+		crm.json(t, &page)
+		if crm.Status != 200 || len(page.Items) == 0 || page.Items[0].Provider != "hubspot" || page.Items[0].Kind != "contacts" {
+			t.Errorf("crm contacts: %d %s", crm.Status, crm.Body)
+		}
+		wantProblem(t, call(t, http.MethodGet, s.BrainURL+"/api/v1/crm/unicorns", nil, bearer(a.ViewerToken)), 400, hub.EINVALID)
+		var none struct{ Items []any }
+		call(t, http.MethodGet, s.BrainURL+"/api/v1/crm/contacts", nil, bearer(b.AdminToken)).json(t, &none)
+		if len(none.Items) != 0 {
+			t.Errorf("tenant B sees %d of A's CRM contacts", len(none.Items))
+		}
+	})
+
 	t.Run("refresh through the gateway", func(t *testing.T) {
 		o.ExpireAll()
 		before := o.RefreshCount()
