@@ -53,7 +53,7 @@ func (m *KeyManager) Init(ctx context.Context) error {
 		return err
 	}
 	if _, err := m.store.EnsureSigningKey(ctx, k); err != nil {
-		return fmt.Errorf("authsvc: ensure signing key: %w", err)
+		return fmt.Errorf("authsvc: ensure signing key (if the database was used with another master key, set BIZOS_MASTER_KEYS or restore that DATA_DIR/master.key): %w", err)
 	}
 	return m.Reload(ctx)
 }
