@@ -31,6 +31,7 @@ import (
 	"github.com/bizoshub/bizos/rbac"
 	"github.com/bizoshub/bizos/redisstore"
 	"github.com/bizoshub/bizos/secrets"
+	"github.com/bizoshub/bizos/webhooks"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -208,6 +209,11 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 	if err != nil {
 		return nil, nil, err
 	}
+	webhookRoutes, err := a.webhookRoutes()
+	if err != nil {
+		return nil, nil, err
+	}
+	inboundRoutes = append(inboundRoutes, webhookRoutes...)
 	return brain.New(brain.Config{
 		Routes:   append(connectors.NewHandler(conns, postgres.NewAuditLog(a.db), a.authz).Routes(), inboundRoutes...),
 		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
@@ -275,6 +281,21 @@ func (a *app) inboundRoutes(ctx context.Context, conns *connectors.Service) ([]h
 	go writer.Run(ctx, 4)
 	return inbound.NewHandler(inbound.Config{Resolver: conns, Writer: writer, Events: events, Log: a.log,
 		PublicURL: a.cfg.PublicURL, MaxBody: int64(a.cfg.WebhookMaxBody)}).Routes(), nil
+}
+
+// webhookRoutes builds the outbound webhook API.
+func (a *app) webhookRoutes() ([]httpapi.Route, error) {
+	policy, err := egress.ParsePolicy(a.cfg.EgressAllow)
+	if err != nil {
+		return nil, err
+	}
+	tc, err := a.temporalClient()
+	if err != nil {
+		return nil, err
+	}
+	h := webhooks.NewHandler(webhooks.NewService(webhooks.Config{Store: postgres.NewWebhookStore(a.db, a.keyring), Egress: policy, Temporal: tc}))
+	h.Audit, h.Log = postgres.NewAuditLog(a.db), a.log
+	return h.Routes(), nil
 }
 
 // serve runs handler on addr until ctx ends, then shuts down gracefully.

@@ -98,6 +98,10 @@ func runKeysRotate(ctx context.Context, cfg *Config, log *slog.Logger, stdout io
 		return err
 	}
 	n += m
+	if m, err = postgres.NewWebhookStore(a.db, a.keyring).ReencryptWebhookSecrets(ctx); err != nil {
+		return err
+	}
+	n += m
 	_, _, keys, err := a.authService(ctx)
 	if err != nil {
 		return err

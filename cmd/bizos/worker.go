@@ -10,7 +10,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/bizoshub/bizos/egress"
 	"github.com/bizoshub/bizos/postgres"
+	"github.com/bizoshub/bizos/webhooks"
 	"github.com/bizoshub/bizos/workflows"
 )
 
@@ -35,12 +37,30 @@ func (a *app) runWorker(ctx context.Context) error {
 	w.RegisterActivity(&workflows.Activities{RefreshTokens: postgres.NewRefreshTokenStore(a.db)})
 	w.RegisterWorkflow(workflows.CheckConnections)
 	w.RegisterActivity(&workflows.HealthCheckActivities{Sweeper: postgres.NewConnectionStore(a.db, a.keyring), Checker: conns})
+	policy, err := egress.ParsePolicy(a.cfg.EgressAllow)
+	if err != nil {
+		return err
+	}
+	whStore := postgres.NewWebhookStore(a.db, a.keyring)
+	deliverer := webhooks.NewDeliverer(whStore, postgres.NewEventStore(a.db), policy)
+	deliverer.Log = a.log
+	w.RegisterWorkflow(workflows.DeliverWebhook)
+	w.RegisterActivity(&workflows.DeliveryActivities{Deliverer: deliverer})
 	if err := ensureSchedules(ctx, c); err != nil {
 		return err
 	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}
+	// Events become webhook deliveries; an advisory lock lets any number of
+	// workers run this, one at a time.
+	dispatcher := webhooks.NewDispatcher(whStore, c)
+	dispatcher.Log = a.log
+	go func() {
+		if err := dispatcher.Run(ctx); err != nil {
+			a.log.Error("webhook dispatcher stopped", "err", err)
+		}
+	}()
 	a.log.Info("worker polling", "task_queue", workflows.TaskQueue, "namespace", a.cfg.TemporalNamespace)
 	<-ctx.Done()
 	w.Stop()

@@ -1,0 +1,182 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	hub "github.com/bizoshub/bizos"
+	"github.com/bizoshub/bizos/workflows"
+)
+
+// Dispatcher defaults.
+const (
+	DefaultPollInterval = 200 * time.Millisecond
+	DefaultBatch        = 100
+	// DefaultLag leaves events this young for the next poll, so an event
+	// whose transaction started earlier but committed later is not skipped.
+	DefaultLag = time.Second
+	// dispatcherName names the position and the lock.
+	dispatcherName = "webhooks"
+)
+
+// Dispatcher reads every tenant's events in order after its stored
+// position and starts DeliverWebhook for each enabled endpoint that
+// subscribes to the event. Dispatch is at least once; the delivery row
+// (unique per endpoint and event) and the workflow id make delivery once.
+// Only the replica holding the PostgreSQL advisory lock dispatches.
+type Dispatcher struct {
+	store    hub.WebhookStore
+	temporal client.Client
+	// Limits are copied into every delivery workflow's input.
+	Limits workflows.DeliveryInput
+	// PollInterval, Batch and Lag tune polling (defaults above).
+	PollInterval time.Duration
+	Batch        int
+	Lag          time.Duration
+	// Log receives dispatch problems; nil discards them.
+	Log *slog.Logger
+}
+
+// NewDispatcher returns a Dispatcher reading events and endpoints from
+// store and starting workflows with c.
+func NewDispatcher(store hub.WebhookStore, c client.Client) *Dispatcher {
+	return &Dispatcher{store: store, temporal: c, PollInterval: DefaultPollInterval, Batch: DefaultBatch, Lag: DefaultLag}
+}
+
+func (d *Dispatcher) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Run dispatches until ctx ends. While another replica holds the lock it
+// waits and tries again.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	poll := d.PollInterval
+	if poll <= 0 {
+		poll = DefaultPollInterval
+	}
+	for {
+		release, ok, err := d.store.TryDispatchLock(ctx, dispatcherName)
+		if err != nil {
+			d.log().WarnContext(ctx, "webhook dispatcher: lock", "err", err)
+		}
+		if ok {
+			err := d.loop(ctx, poll)
+			release()
+			if ctx.Err() != nil {
+				return nil
+			}
+			d.log().WarnContext(ctx, "webhook dispatcher stopped dispatching", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(10 * poll):
+		}
+	}
+}
+
+// loop dispatches while the lock is held; it returns after repeated errors
+// so the lock (and its connection) is taken afresh.
+func (d *Dispatcher) loop(ctx context.Context, poll time.Duration) error {
+	failures := 0
+	for {
+		n, err := d.DispatchOnce(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			failures++
+			d.log().WarnContext(ctx, "webhook dispatch failed", "err", err, "failures", failures)
+			if failures >= 5 {
+				return err
+			}
+		} else {
+			failures = 0
+		}
+		if n > 0 && err == nil {
+			continue // more may be waiting
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// DispatchOnce dispatches the next batch of events and advances the
+// position past each dispatched event. It returns how many events it read.
+// Callers other than Run must make sure only one dispatches at a time.
+func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
+	batch := d.Batch
+	if batch <= 0 {
+		batch = DefaultBatch
+	}
+	lag := d.Lag
+	if lag < 0 {
+		lag = 0
+	}
+	pos, err := d.store.DispatchPosition(ctx, dispatcherName)
+	if err != nil {
+		return 0, err
+	}
+	events, err := d.store.EventsAfter(ctx, pos, lag, batch)
+	if err != nil {
+		return 0, err
+	}
+	for i, e := range events {
+		if err := d.Dispatch(ctx, e); err != nil {
+			// Keep what was done; this event is tried again next time.
+			if i > 0 {
+				prev := events[i-1]
+				if perr := d.store.SetDispatchPosition(ctx, dispatcherName, hub.DispatchPosition{ReceivedAt: prev.ReceivedAt, ID: prev.ID}); perr != nil {
+					return i, perr
+				}
+			}
+			return i, fmt.Errorf("dispatch event %s: %w", e.ID, err)
+		}
+	}
+	if n := len(events); n > 0 {
+		last := events[n-1]
+		if err := d.store.SetDispatchPosition(ctx, dispatcherName, hub.DispatchPosition{ReceivedAt: last.ReceivedAt, ID: last.ID}); err != nil {
+			return n, err
+		}
+	}
+	return len(events), nil
+}
+
+// Dispatch creates a delivery of e for each matching endpoint and starts
+// its workflow. Dispatching an event again delivers nothing twice.
+func (d *Dispatcher) Dispatch(ctx context.Context, e *hub.Event) error {
+	eps, err := d.store.MatchingWebhookEndpoints(ctx, e.TenantID, e.Type)
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		del, created, err := d.store.EnsureWebhookDelivery(ctx, &hub.WebhookDelivery{TenantID: e.TenantID, EndpointID: ep.ID,
+			EventID: e.ID, EventType: e.Type})
+		if hub.ErrorCode(err) == hub.ENOTFOUND {
+			continue // the endpoint was deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		// A delivery that already ended was started before; one still
+		// pending may not have been (a crash between the two steps), and
+		// starting it again is harmless thanks to the workflow id.
+		if !created && del.Status != hub.DeliveryPending {
+			continue
+		}
+		if err := startDelivery(ctx, d.temporal, d.Limits, del, 0); err != nil {
+			return fmt.Errorf("start delivery %s: %w", del.ID, err)
+		}
+	}
+	return nil
+}
