@@ -22,6 +22,7 @@ import (
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/authn"
 	"github.com/bizoshub/bizos/authsvc"
+	"github.com/bizoshub/bizos/automation"
 	"github.com/bizoshub/bizos/brain"
 	"github.com/bizoshub/bizos/connectors"
 	"github.com/bizoshub/bizos/egress"
@@ -293,9 +294,25 @@ func (a *app) webhookRoutes() ([]httpapi.Route, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := webhooks.NewHandler(webhooks.NewService(webhooks.Config{Store: postgres.NewWebhookStore(a.db, a.keyring), Egress: policy, Temporal: tc}))
+	whStore := postgres.NewWebhookStore(a.db, a.keyring)
+	h := webhooks.NewHandler(webhooks.NewService(webhooks.Config{Store: whStore, Egress: policy, Temporal: tc}))
 	h.Audit, h.Log = postgres.NewAuditLog(a.db), a.log
-	return h.Routes(), nil
+	rulesSvc := automation.NewService(automation.Config{
+		Rules: postgres.NewRuleStore(a.db), Connections: postgres.NewConnectionStore(a.db, a.keyring), Webhooks: whStore,
+		Temporal: tc, Actions: connectorAction,
+	})
+	rh := automation.NewHandler(rulesSvc)
+	rh.Audit, rh.Log = postgres.NewAuditLog(a.db), a.log
+	return append(h.Routes(), rh.Routes()...), nil
+}
+
+// connectorAction tells the rules service about a connector action.
+func connectorAction(name string) (provider string, write, ok bool) {
+	act, ok := connectors.LookupAction(name)
+	if !ok {
+		return "", false, false
+	}
+	return act.Provider, act.Write, true
 }
 
 // serve runs handler on addr until ctx ends, then shuts down gracefully.

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/bizoshub/bizos/automation"
 	"github.com/bizoshub/bizos/egress"
 	"github.com/bizoshub/bizos/postgres"
 	"github.com/bizoshub/bizos/webhooks"
@@ -46,6 +47,10 @@ func (a *app) runWorker(ctx context.Context) error {
 	deliverer.Log = a.log
 	w.RegisterWorkflow(workflows.DeliverWebhook)
 	w.RegisterActivity(&workflows.DeliveryActivities{Deliverer: deliverer})
+	ruleStore, eventStore := postgres.NewRuleStore(a.db), postgres.NewEventStore(a.db)
+	w.RegisterWorkflow(workflows.RunRule)
+	w.RegisterActivity(&workflows.RuleActivities{Rules: ruleStore, Events: eventStore, Runner: conns,
+		Webhooks: &automation.WebhookEnqueuer{Webhooks: whStore, Events: eventStore, Temporal: c}})
 	if err := ensureSchedules(ctx, c); err != nil {
 		return err
 	}
@@ -59,6 +64,13 @@ func (a *app) runWorker(ctx context.Context) error {
 	go func() {
 		if err := dispatcher.Run(ctx); err != nil {
 			a.log.Error("webhook dispatcher stopped", "err", err)
+		}
+	}()
+	ruleDispatcher := automation.NewDispatcher(whStore, ruleStore, c)
+	ruleDispatcher.Log = a.log
+	go func() {
+		if err := ruleDispatcher.Run(ctx); err != nil {
+			a.log.Error("rule dispatcher stopped", "err", err)
 		}
 	}()
 	a.log.Info("worker polling", "task_queue", workflows.TaskQueue, "namespace", a.cfg.TemporalNamespace)
