@@ -20,6 +20,16 @@ const TaskQueue = "bizos"
 // Activities holds the dependencies of the hub's activities.
 type Activities struct {
 	RefreshTokens hub.RefreshTokenStore
+	Events        hub.EventStore
+}
+
+// PurgeEvents deletes events received before the given time.
+func (a *Activities) PurgeEvents(ctx context.Context, before time.Time) (int64, error) {
+	n, err := a.Events.PurgeEvents(ctx, before)
+	if err != nil {
+		return 0, fmt.Errorf("purge events: %w", err)
+	}
+	return n, nil
 }
 
 // PurgeRefreshTokens deletes refresh tokens that expired before the given time.
@@ -35,11 +45,14 @@ func (a *Activities) PurgeRefreshTokens(ctx context.Context, before time.Time) (
 type PurgeInput struct {
 	// Retention keeps expired tokens this long (for investigating reuse) before deleting them.
 	Retention time.Duration
+	// EventRetention keeps events this long; zero keeps them forever.
+	EventRetention time.Duration
 }
 
 // PurgeResult reports what a purge deleted.
 type PurgeResult struct {
 	RefreshTokensDeleted int64
+	EventsDeleted        int64
 }
 
 // PurgeExpiredCredentials deletes expired refresh tokens older than the
@@ -62,6 +75,13 @@ func PurgeExpiredCredentials(ctx workflow.Context, in PurgeInput) (PurgeResult, 
 	before := workflow.Now(ctx).Add(-in.Retention)
 	if err := workflow.ExecuteActivity(ctx, a.PurgeRefreshTokens, before).Get(ctx, &res.RefreshTokensDeleted); err != nil {
 		return res, fmt.Errorf("purge refresh tokens: %w", err)
+	}
+	// Event retention came later: runs recorded before it replay unchanged.
+	if v := workflow.GetVersion(ctx, "purge-events", workflow.DefaultVersion, 1); v == 1 && in.EventRetention > 0 {
+		cutoff := workflow.Now(ctx).Add(-in.EventRetention)
+		if err := workflow.ExecuteActivity(ctx, a.PurgeEvents, cutoff).Get(ctx, &res.EventsDeleted); err != nil {
+			return res, fmt.Errorf("purge events: %w", err)
+		}
 	}
 	return res, nil
 }

@@ -62,6 +62,31 @@ func TestPurgeExpiredCredentials(t *testing.T) {
 	}
 }
 
+func TestPurgeExpiredCredentialsPurgesEvents(t *testing.T) {
+	var a *workflows.Activities
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a.PurgeRefreshTokens)
+	env.RegisterActivity(a.PurgeEvents)
+	start := env.Now()
+	env.OnActivity(a.PurgeRefreshTokens, mock.Anything, mock.Anything).Return(int64(1), nil)
+	env.OnActivity(a.PurgeEvents, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, before time.Time) (int64, error) {
+			if got := start.Sub(before); got != 30*24*time.Hour {
+				t.Errorf("event cut-off is %v before now, want 30 days", got)
+			}
+			return 42, nil
+		})
+	env.ExecuteWorkflow(workflows.PurgeExpiredCredentials, workflows.PurgeInput{Retention: time.Hour, EventRetention: 30 * 24 * time.Hour})
+	var got workflows.PurgeResult
+	if err := env.GetWorkflowResult(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.EventsDeleted != 42 || got.RefreshTokensDeleted != 1 {
+		t.Errorf("result = %+v", got)
+	}
+}
+
 // TestReplayPurgeExpiredCredentials replays a recorded history against the
 // current code, catching non-deterministic changes. The history was recorded
 // from a real run on the embedded Temporal server (see cmd/bizos tests).

@@ -35,6 +35,7 @@ type Config struct {
 	AccessTTL         time.Duration
 	UpstreamTimeout   time.Duration
 	WebhookMaxBody    uint
+	EventRetention    time.Duration
 	Argon2MemoryKiB   uint
 	Argon2Time        uint
 	Argon2Threads     uint
@@ -77,6 +78,7 @@ func (c *Config) settings() []setting {
 		{flag: "access-ttl", env: "BIZOS_ACCESS_TTL", def: "15m", help: "lifetime of access tokens", dur: &c.AccessTTL},
 		{flag: "upstream-timeout", env: "BIZOS_UPSTREAM_TIMEOUT", def: "30s", help: "longest time one call to a connected platform may take", dur: &c.UpstreamTimeout},
 		{flag: "webhook-max-body", env: "BIZOS_WEBHOOK_MAX_BODY", def: "1048576", help: "largest inbound webhook body accepted, bytes", num: &c.WebhookMaxBody},
+		{flag: "event-retention", env: "BIZOS_EVENT_RETENTION", def: "720h", help: "how long events are kept (the hourly purge deletes older ones; 0 keeps them)", dur: &c.EventRetention},
 		{flag: "argon2-memory-kib", env: "BIZOS_ARGON2_MEMORY_KIB", def: "65536", help: "argon2id memory cost of new password hashes, KiB", num: &c.Argon2MemoryKiB},
 		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "2", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
 		{flag: "argon2-threads", env: "BIZOS_ARGON2_THREADS", def: "2", help: "argon2id parallelism of new password hashes", num: &c.Argon2Threads},

@@ -35,7 +35,7 @@ func (a *app) runWorker(ctx context.Context) error {
 	}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.PurgeExpiredCredentials)
-	w.RegisterActivity(&workflows.Activities{RefreshTokens: postgres.NewRefreshTokenStore(a.db)})
+	w.RegisterActivity(&workflows.Activities{RefreshTokens: postgres.NewRefreshTokenStore(a.db), Events: postgres.NewEventStore(a.db)})
 	w.RegisterWorkflow(workflows.CheckConnections)
 	w.RegisterActivity(&workflows.HealthCheckActivities{Sweeper: postgres.NewConnectionStore(a.db, a.keyring), Checker: conns})
 	policy, err := egress.ParsePolicy(a.cfg.EgressAllow)
@@ -51,7 +51,7 @@ func (a *app) runWorker(ctx context.Context) error {
 	w.RegisterWorkflow(workflows.RunRule)
 	w.RegisterActivity(&workflows.RuleActivities{Rules: ruleStore, Events: eventStore, Runner: conns,
 		Webhooks: &automation.WebhookEnqueuer{Webhooks: whStore, Events: eventStore, Temporal: c}})
-	if err := ensureSchedules(ctx, c); err != nil {
+	if err := ensureSchedules(ctx, c, a.cfg.EventRetention); err != nil {
 		return err
 	}
 	if err := w.Start(); err != nil {
@@ -81,13 +81,13 @@ func (a *app) runWorker(ctx context.Context) error {
 
 // ensureSchedules creates the hub's maintenance schedules unless they exist.
 // Any number of worker replicas may race here; the schedule id makes it idempotent.
-func ensureSchedules(ctx context.Context, c client.Client) error {
+func ensureSchedules(ctx context.Context, c client.Client, eventRetention time.Duration) error {
 	schedules := []client.ScheduleOptions{
 		{
 			ID:   purgeScheduleID,
 			Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: time.Hour}}},
 			Action: &client.ScheduleWorkflowAction{ID: purgeScheduleID, Workflow: workflows.PurgeExpiredCredentials,
-				Args: []any{workflows.PurgeInput{Retention: 7 * 24 * time.Hour}}, TaskQueue: workflows.TaskQueue},
+				Args: []any{workflows.PurgeInput{Retention: 7 * 24 * time.Hour, EventRetention: eventRetention}}, TaskQueue: workflows.TaskQueue},
 		},
 		{
 			ID:   healthCheckScheduleID,
