@@ -225,3 +225,18 @@ func RequestMetaFromContext(ctx context.Context) RequestMeta {
 	m, _ := ctx.Value(requestMetaKey{}).(RequestMeta)
 	return m
 }
+
+type idempotencyKey struct{}
+
+// NewContextWithIdempotencyKey returns ctx carrying a key that platform calls
+// made for it pass on where the platform deduplicates (Stripe's
+// Idempotency-Key), so a retried workflow step never acts twice.
+func NewContextWithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
+}
+
+// IdempotencyKeyFromContext returns the key set by NewContextWithIdempotencyKey.
+func IdempotencyKeyFromContext(ctx context.Context) (string, bool) {
+	k, ok := ctx.Value(idempotencyKey{}).(string)
+	return k, ok && k != ""
+}

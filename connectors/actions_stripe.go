@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	hub "github.com/bizoshub/bizos"
 )
 
 const stripeCustomerProp = `"customer":{"type":"string","pattern":"^cus_[A-Za-z0-9]{1,100}$","description":"Only those of this customer id (cus_...)."}`
@@ -300,10 +302,15 @@ func stripeCreateCustomer(ctx context.Context, c *Call, input json.RawMessage) (
 		form.Set("metadata["+k+"]", v)
 	}
 	// One key per action run: Stripe answers a retry of the same request
-	// with the first result instead of creating a second customer.
-	key := make([]byte, 16)
-	_, _ = rand.Read(key)
-	header := http.Header{"Idempotency-Key": {"bizos-" + hex.EncodeToString(key)}}
+	// with the first result instead of creating a second customer. A rule
+	// step supplies its own key, stable across the step's retries.
+	idem, ok := hub.IdempotencyKeyFromContext(ctx)
+	if !ok {
+		key := make([]byte, 16)
+		_, _ = rand.Read(key)
+		idem = hex.EncodeToString(key)
+	}
+	header := http.Header{"Idempotency-Key": {"bizos-" + idem}}
 	var raw stripeCustomerRaw
 	if _, err := callAPI(ctx, c, apiRequest{method: http.MethodPost, path: "/v1/customers", header: header, form: form}, &raw); err != nil {
 		return nil, err

@@ -158,7 +158,7 @@ func (a *RuleActivities) RunConnectorAction(ctx context.Context, req RuleStepReq
 	if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
 		return nil, err
 	}
-	out, err := a.Runner.RunAction(ctx, req.TenantID, req.Action.ConnectionID, req.Action.Action, step.Input)
+	out, err := a.Runner.RunAction(hub.NewContextWithIdempotencyKey(ctx, fmt.Sprintf("rule-%s-%d", req.RunID, req.Index)), req.TenantID, req.Action.ConnectionID, req.Action.Action, step.Input)
 	if err != nil {
 		code := hub.ErrorCode(err)
 		msg := err.Error()
