@@ -36,6 +36,7 @@ type Config struct {
 	UpstreamTimeout   time.Duration
 	WebhookMaxBody    uint
 	EventRetention    time.Duration
+	DevWorker         bool
 	Argon2MemoryKiB   uint
 	Argon2Time        uint
 	Argon2Threads     uint
@@ -47,6 +48,7 @@ type setting struct {
 	str                  *string
 	dur                  *time.Duration
 	num                  *uint
+	boolean              *bool
 }
 
 func (c *Config) settings() []setting {
@@ -78,6 +80,7 @@ func (c *Config) settings() []setting {
 		{flag: "access-ttl", env: "BIZOS_ACCESS_TTL", def: "15m", help: "lifetime of access tokens", dur: &c.AccessTTL},
 		{flag: "upstream-timeout", env: "BIZOS_UPSTREAM_TIMEOUT", def: "30s", help: "longest time one call to a connected platform may take", dur: &c.UpstreamTimeout},
 		{flag: "webhook-max-body", env: "BIZOS_WEBHOOK_MAX_BODY", def: "1048576", help: "largest inbound webhook body accepted, bytes", num: &c.WebhookMaxBody},
+		{flag: "dev-worker", env: "BIZOS_DEV_WORKER", def: "true", help: "run the Temporal worker inside `dev`; false to run `bizos worker` processes beside it", boolean: &c.DevWorker},
 		{flag: "event-retention", env: "BIZOS_EVENT_RETENTION", def: "720h", help: "how long events are kept (the hourly purge deletes older ones; 0 keeps them)", dur: &c.EventRetention},
 		{flag: "argon2-memory-kib", env: "BIZOS_ARGON2_MEMORY_KIB", def: "65536", help: "argon2id memory cost of new password hashes, KiB", num: &c.Argon2MemoryKiB},
 		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "2", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
@@ -106,6 +109,12 @@ func parseConfig(command string, args []string, stderr io.Writer) (*Config, erro
 				return nil, fmt.Errorf("%s=%q: %w", s.env, val, err)
 			}
 			fs.DurationVar(s.dur, s.flag, d, help)
+		case s.boolean != nil:
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return nil, fmt.Errorf("%s=%q: %w", s.env, val, err)
+			}
+			fs.BoolVar(s.boolean, s.flag, b, help)
 		case s.num != nil:
 			n, err := strconv.ParseUint(val, 10, 32)
 			if err != nil {

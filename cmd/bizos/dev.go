@@ -89,7 +89,9 @@ func runDev(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer
 	g.Go(func() error { return serveListener(gctx, log, "authsvc", listeners["authsvc"], authEcho) })
 	g.Go(func() error { return serveListener(gctx, log, "brain", listeners["brain"], brainEcho) })
 	g.Go(func() error { return serveListener(gctx, log, "portal", listeners["portal"], portalHandler) })
-	g.Go(func() error { return a.runWorker(gctx) })
+	if cfg.DevWorker {
+		g.Go(func() error { return a.runWorker(gctx) })
+	}
 	g.Go(func() error { a.followKeyRotations(gctx, keys); return nil })
 	stack := devStack{AuthURL: cfg.AuthURL, BrainURL: cfg.BrainURL,
 		PortalURL: "http://" + loopbackAddr(listeners["portal"]), TemporalAddress: cfg.TemporalAddress}
