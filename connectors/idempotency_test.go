@@ -21,7 +21,7 @@ func TestIdempotencyKeyFromContext(t *testing.T) {
 	var keys []string
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/customers" {
 			mu.Lock()
 			keys = append(keys, r.Header.Get("Idempotency-Key"))
 			mu.Unlock()

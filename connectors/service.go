@@ -236,6 +236,7 @@ func (s *Service) Connect(ctx context.Context, p hub.Principal, req ConnectReque
 	if err := s.cfg.Store.CreateConnection(ctx, conn, creds); err != nil {
 		return nil, err
 	}
+	s.registerWebhooks(ctx, prov, conn)
 	return conn, nil
 }
 
@@ -298,6 +299,9 @@ func (s *Service) Disconnect(ctx context.Context, tenantID, id string) error {
 	conn, err := s.cfg.Store.Connection(ctx, tenantID, id)
 	if err != nil {
 		return err
+	}
+	if prov, ok := s.cfg.Catalog.Provider(conn.Provider); ok {
+		s.unregisterWebhooks(ctx, prov, conn)
 	}
 	if prov, ok := s.cfg.Catalog.Provider(conn.Provider); ok && prov.Revoke != nil && conn.AuthMode == ModeOAuth2 {
 		if err := s.revoke(ctx, prov, conn); err != nil {

@@ -239,7 +239,7 @@ func TestWorkerKilledWhileRunsInFlight(t *testing.T) {
 	keys := map[string]bool{}
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		if r.Method == http.MethodPost {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/customers" {
 			_ = r.ParseForm()
 			mu.Lock()
 			if !keys[r.Header.Get("Idempotency-Key")] { // Stripe answers a repeated key with the first result

@@ -1,0 +1,61 @@
+package connectors_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bizoshub/bizos/connectors"
+)
+
+// TestStripeWebhookRegistration: connecting Stripe registers the
+// connection's inbound URL at Stripe and keeps the signing secret Stripe
+// returns; disconnecting deletes the registration.
+func TestStripeWebhookRegistration(t *testing.T) {
+	var mu sync.Mutex
+	var registered, deleted []string
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/v1/webhook_endpoints":
+			_ = r.ParseForm()
+			registered = append(registered, r.PostForm.Get("url"))
+			io.WriteString(w, `{"id":"we_1","object":"webhook_endpoint","secret":"whsec_from_stripe","url":"`+r.PostForm.Get("url")+`"}`)
+		case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v1/webhook_endpoints/"):
+			deleted = append(deleted, strings.TrimPrefix(r.URL.Path, "/v1/webhook_endpoints/"))
+			io.WriteString(w, `{"id":"we_1","object":"webhook_endpoint","deleted":true}`)
+		default:
+			io.WriteString(w, `{"object":"balance","available":[],"pending":[],"livemode":false}`)
+		}
+	}))
+	defer upstream.Close()
+	h := newHarness(t, map[string]connectors.Override{"stripe": {APIBaseURL: upstream.URL}}, nil)
+	ctx := context.Background()
+	conn, err := h.svc.Connect(ctx, h.user, connectors.ConnectRequest{Provider: "stripe", Credentials: map[string]string{"api_key": "sk_test_x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(registered) != 1 || registered[0] != h.svc.InboundWebhookURL(conn) {
+		t.Errorf("registered %v, want the inbound URL %s", registered, h.svc.InboundWebhookURL(conn))
+	}
+	mu.Unlock()
+	ep, err := h.svc.ResolveInbound(ctx, conn.InboundToken)
+	if err != nil || len(ep.Secrets) == 0 || string(ep.Secrets[0]) != "whsec_from_stripe" {
+		t.Fatalf("inbound secrets = %v, %v; want Stripe's signing secret", ep, err)
+	}
+	if err := h.svc.Disconnect(ctx, h.user.TenantID, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(deleted) != 1 || deleted[0] != "we_1" {
+		t.Errorf("deleted %v, want [we_1]", deleted)
+	}
+}
