@@ -21,9 +21,6 @@ import (
 )
 
 func TestRuleRunEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Temporal")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	f := newFixture(t)

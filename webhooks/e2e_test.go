@@ -70,9 +70,6 @@ func (r *receiver) calls(path string) []time.Time {
 }
 
 func TestDeliveryEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Temporal")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	f := newFixture(t, "127.0.0.0/8")
