@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	hub "github.com/bizoshub/bizos"
+	"github.com/bizoshub/bizos/poller"
 	"github.com/bizoshub/bizos/workflows"
 )
 
@@ -54,61 +55,15 @@ func (d *Dispatcher) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Run dispatches until ctx ends. While another replica holds the lock it
-// waits and tries again.
+// Run dispatches until ctx ends, on one replica at a time (an advisory
+// lock); while another replica holds it, it waits and tries again.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	poll := d.PollInterval
 	if poll <= 0 {
 		poll = DefaultPollInterval
 	}
-	for {
-		release, ok, err := d.store.TryDispatchLock(ctx, dispatcherName)
-		if err != nil {
-			d.log().WarnContext(ctx, "webhook dispatcher: lock", "err", err)
-		}
-		if ok {
-			err := d.loop(ctx, poll)
-			release()
-			if ctx.Err() != nil {
-				return nil
-			}
-			d.log().WarnContext(ctx, "webhook dispatcher stopped dispatching", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(10 * poll):
-		}
-	}
-}
-
-// loop dispatches while the lock is held; it returns after repeated errors
-// so the lock (and its connection) is taken afresh.
-func (d *Dispatcher) loop(ctx context.Context, poll time.Duration) error {
-	failures := 0
-	for {
-		n, err := d.DispatchOnce(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			failures++
-			d.log().WarnContext(ctx, "webhook dispatch failed", "err", err, "failures", failures)
-			if failures >= 5 {
-				return err
-			}
-		} else {
-			failures = 0
-		}
-		if n > 0 && err == nil {
-			continue // more may be waiting
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(poll):
-		}
-	}
+	poller.Run(ctx, poller.Config{Name: dispatcherName, Poll: poll, Log: d.log()}, d.store.TryDispatchLock, d.DispatchOnce)
+	return nil
 }
 
 // DispatchOnce dispatches the next batch of events and advances the
