@@ -74,7 +74,7 @@ func (h *Handler) Routes() []httpapi.Route {
 	}
 }
 
-var pageQuery = map[string]string{"cursor": "next_cursor of the previous page", "limit": "page size, 1-200 (default 50)"}
+var pageQuery = httpapi.PageQuery
 
 func (h *Handler) login(c echo.Context) error {
 	var req LoginRequest

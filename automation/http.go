@@ -24,15 +24,8 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
 // Routes returns the rule routes (resource "rules").
 func (h *Handler) Routes() []httpapi.Route {
-	read := func(r httpapi.Route) httpapi.Route {
-		r.Resource, r.Action, r.Tag = "rules", hub.ActionRead, "rules"
-		return r
-	}
-	write := func(r httpapi.Route) httpapi.Route {
-		r.Resource, r.Action, r.Tag = "rules", hub.ActionWrite, "rules"
-		return r
-	}
-	page := map[string]string{"cursor": "next_cursor of the previous page", "limit": "page size, 1-200"}
+	read, write := httpapi.Permission("rules", hub.ActionRead), httpapi.Permission("rules", hub.ActionWrite)
+	page := httpapi.PageQuery
 	return []httpapi.Route{
 		write(httpapi.Route{Method: http.MethodPost, Path: "/api/v1/rules", Summary: "Create an automation rule",
 			Request: RuleRequest{}, Response: hub.Rule{}, Status: http.StatusCreated, Handler: h.create}),

@@ -129,3 +129,18 @@ func NewList[T any](items []T, next string) List[T] {
 	}
 	return List[T]{Items: items, NextCursor: next}
 }
+
+// Permission returns a function that marks routes as needing action on
+// resource (and tags them with the resource when they have no tag).
+func Permission(resource, action string) func(Route) Route {
+	return func(r Route) Route {
+		r.Resource, r.Action = resource, action
+		if r.Tag == "" {
+			r.Tag = resource
+		}
+		return r
+	}
+}
+
+// PageQuery documents the cursor and limit query parameters of lists.
+var PageQuery = map[string]string{"cursor": "next_cursor of the previous page", "limit": "page size, 1-200 (default 50)"}

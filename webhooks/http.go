@@ -24,15 +24,8 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 
 // Routes returns the outbound webhook routes (resource "webhooks").
 func (h *Handler) Routes() []httpapi.Route {
-	read := func(r httpapi.Route) httpapi.Route {
-		r.Resource, r.Action, r.Tag = "webhooks", hub.ActionRead, "webhooks"
-		return r
-	}
-	write := func(r httpapi.Route) httpapi.Route {
-		r.Resource, r.Action, r.Tag = "webhooks", hub.ActionWrite, "webhooks"
-		return r
-	}
-	page := map[string]string{"cursor": "next_cursor of the previous page", "limit": "page size, 1-200"}
+	read, write := httpapi.Permission("webhooks", hub.ActionRead), httpapi.Permission("webhooks", hub.ActionWrite)
+	page := httpapi.PageQuery
 	return []httpapi.Route{
 		write(httpapi.Route{Method: http.MethodPost, Path: "/api/v1/webhooks", Summary: "Register an endpoint; the answer shows its secret once",
 			Request: EndpointRequest{}, Response: hub.WebhookEndpoint{}, Status: http.StatusCreated, Handler: h.create}),
