@@ -94,33 +94,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	if batch <= 0 {
 		batch = DefaultBatch
 	}
-	lag := max(d.Lag, 0)
-	pos, err := d.stream.DispatchPosition(ctx, DispatcherName)
-	if err != nil {
-		return 0, err
-	}
-	events, err := d.stream.EventsAfter(ctx, pos, lag, batch)
-	if err != nil {
-		return 0, err
-	}
-	for i, e := range events {
-		if err := d.Dispatch(ctx, e); err != nil {
-			if i > 0 {
-				prev := events[i-1]
-				if perr := d.stream.SetDispatchPosition(ctx, DispatcherName, hub.DispatchPosition{ReceivedAt: prev.ReceivedAt, ID: prev.ID}); perr != nil {
-					return i, perr
-				}
-			}
-			return i, fmt.Errorf("dispatch event %s: %w", e.ID, err)
-		}
-	}
-	if n := len(events); n > 0 {
-		last := events[n-1]
-		if err := d.stream.SetDispatchPosition(ctx, DispatcherName, hub.DispatchPosition{ReceivedAt: last.ReceivedAt, ID: last.ID}); err != nil {
-			return n, err
-		}
-	}
-	return len(events), nil
+	return poller.DispatchEvents(ctx, d.stream, DispatcherName, d.Lag, batch, d.Dispatch)
 }
 
 // condition returns the compiled condition of r, compiling once per version.

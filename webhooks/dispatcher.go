@@ -74,37 +74,7 @@ func (d *Dispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	if batch <= 0 {
 		batch = DefaultBatch
 	}
-	lag := d.Lag
-	if lag < 0 {
-		lag = 0
-	}
-	pos, err := d.store.DispatchPosition(ctx, dispatcherName)
-	if err != nil {
-		return 0, err
-	}
-	events, err := d.store.EventsAfter(ctx, pos, lag, batch)
-	if err != nil {
-		return 0, err
-	}
-	for i, e := range events {
-		if err := d.Dispatch(ctx, e); err != nil {
-			// Keep what was done; this event is tried again next time.
-			if i > 0 {
-				prev := events[i-1]
-				if perr := d.store.SetDispatchPosition(ctx, dispatcherName, hub.DispatchPosition{ReceivedAt: prev.ReceivedAt, ID: prev.ID}); perr != nil {
-					return i, perr
-				}
-			}
-			return i, fmt.Errorf("dispatch event %s: %w", e.ID, err)
-		}
-	}
-	if n := len(events); n > 0 {
-		last := events[n-1]
-		if err := d.store.SetDispatchPosition(ctx, dispatcherName, hub.DispatchPosition{ReceivedAt: last.ReceivedAt, ID: last.ID}); err != nil {
-			return n, err
-		}
-	}
-	return len(events), nil
+	return poller.DispatchEvents(ctx, d.store, dispatcherName, d.Lag, batch, d.Dispatch)
 }
 
 // Dispatch creates a delivery of e for each matching endpoint and starts
