@@ -16,7 +16,9 @@ type memStream struct {
 	pos    hub.DispatchPosition
 }
 
-func (m *memStream) DispatchPosition(context.Context, string) (hub.DispatchPosition, error) { return m.pos, nil }
+func (m *memStream) DispatchPosition(context.Context, string) (hub.DispatchPosition, error) {
+	return m.pos, nil
+}
 
 func (m *memStream) SetDispatchPosition(_ context.Context, _ string, p hub.DispatchPosition) error {
 	m.pos = p
