@@ -32,7 +32,9 @@ type DeliveryActivities struct {
 // workflow decides when to try again. Errors mean the hub itself failed
 // (database down) and are retried by Temporal.
 func (a *DeliveryActivities) Attempt(ctx context.Context, req hub.WebhookAttemptRequest) (hub.WebhookAttemptResult, error) {
+	stopHeartbeat := heartbeatWhile(ctx)
 	res, err := a.Deliverer.AttemptDelivery(ctx, req)
+	stopHeartbeat()
 	if err != nil {
 		return res, fmt.Errorf("attempt delivery %s: %w", req.DeliveryID, err)
 	}
@@ -116,6 +118,7 @@ func DeliverWebhook(ctx workflow.Context, in DeliveryInput) (DeliveryResult, err
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		// The HTTP call has its own 10 s timeout; the rest is database work.
 		StartToCloseTimeout: time.Minute,
+		HeartbeatTimeout:    StepHeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2,
 			MaximumInterval: time.Minute, MaximumAttempts: 10},
 	})

@@ -158,7 +158,9 @@ func (a *RuleActivities) RunConnectorAction(ctx context.Context, req RuleStepReq
 	if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
 		return nil, err
 	}
+	stopHeartbeat := heartbeatWhile(ctx)
 	out, err := a.Runner.RunAction(hub.NewContextWithIdempotencyKey(ctx, fmt.Sprintf("rule-%s-%d", req.RunID, req.Index)), req.TenantID, req.Action.ConnectionID, req.Action.Action, step.Input)
+	stopHeartbeat()
 	if err != nil {
 		code := hub.ErrorCode(err)
 		msg := err.Error()
@@ -255,6 +257,7 @@ func RunRule(ctx workflow.Context, in RuleRunInput) (RuleRunResult, error) {
 		// Connector calls have their own HTTP timeouts; retries are for
 		// unavailability and rate limits only (other errors are non-retryable).
 		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    StepHeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2,
 			MaximumInterval: time.Minute, MaximumAttempts: 3},
 	})

@@ -3,9 +3,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 )
 
 // These fault tests kill the worker process; run them with `make faults`.
@@ -135,9 +140,9 @@ func TestWorkerKilledWhileRunsInFlight(t *testing.T) {
 	}
 	var runs struct{ Items []struct{ Status string } }
 	succeeded := 0
-	// A step cut off by the kill is retried once its activity's start-to-close
-	// timeout (2 minutes for connector steps) has passed.
-	deadline = time.Now().Add(time.Duration(envInt("BIZOS_TEST_RUN_WAIT_SECONDS", 240)) * time.Second)
+	// A step cut off by the kill is given to the new worker once its
+	// heartbeat stops (workflows.StepHeartbeatTimeout).
+	deadline = time.Now().Add(time.Duration(envInt("BIZOS_TEST_RUN_WAIT_SECONDS", 120)) * time.Second)
 	for {
 		call(t, http.MethodGet, s.BrainURL+"/api/v1/rules/"+rule.field(t, "id")+"/runs?limit=200", nil, bearer(a.ViewerToken)).json(t, &runs)
 		succeeded = 0
@@ -158,6 +163,7 @@ func TestWorkerKilledWhileRunsInFlight(t *testing.T) {
 		for _, r := range full.Items {
 			if r["status"] != "succeeded" {
 				t.Logf("unfinished run: %v", r)
+				logWorkflow(t, s.TemporalAddress, fmt.Sprint(r["workflow_id"]))
 			}
 		}
 		t.Errorf("rule runs = %d (%d succeeded), want %d", len(runs.Items), succeeded, n)
@@ -165,6 +171,28 @@ func TestWorkerKilledWhileRunsInFlight(t *testing.T) {
 	// Standard Webhooks is at-least-once: an attempt cut off by the kill may
 	// be sent again, always with the same webhook-id for receivers to drop.
 	t.Logf("events %d; deliveries repeated after the kill: %d; customers created once each", n, redelivered)
+}
+
+// logWorkflow logs what Temporal knows of a workflow: its status, pending
+// activities and workflow task, to tell where an unfinished run waits.
+func logWorkflow(t *testing.T, address, id string) {
+	c, err := client.Dial(client.Options{HostPort: address, Logger: log.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		t.Logf("temporal: %v", err)
+		return
+	}
+	defer c.Close()
+	d, err := c.DescribeWorkflowExecution(context.Background(), id, "")
+	if err != nil {
+		t.Logf("describe %s: %v", id, err)
+		return
+	}
+	t.Logf("workflow %s: status %s, history length %d, pending workflow task %v", id,
+		d.WorkflowExecutionInfo.GetStatus(), d.WorkflowExecutionInfo.GetHistoryLength(), d.GetPendingWorkflowTask())
+	for _, a := range d.PendingActivities {
+		t.Logf("  activity %s: state %s, attempt %d, last failure %v, last worker %s", a.GetActivityType().GetName(),
+			a.GetState(), a.GetAttempt(), a.GetLastFailure().GetMessage(), a.GetLastWorkerIdentity())
+	}
 }
 
 func envInt(name string, def int) int {
