@@ -7,7 +7,7 @@ BIZOS_ADMIN_EMAIL ?= admin@bizos.local
 BIZOS_ADMIN_PASSWORD ?= bizos-admin-123
 export BIZOS_ADMIN_EMAIL BIZOS_ADMIN_PASSWORD
 
-.PHONY: run test bench faults build services migrate lint clean
+.PHONY: run test bench build services migrate lint clean
 
 ## run: install/start PostgreSQL and Redis if needed, build, and run everything (`bizos dev`)
 run: services build
@@ -22,10 +22,6 @@ test: services
 bench: services
 	$(GO) test -tags bench -run '^TestBench' -count=1 -timeout 20m -v ./cmd/bizos | grep -E '^(BENCH|---|ok|FAIL|PASS)|bench_test'
 	$(GO) test -run '^$$' -bench . -benchtime 200000x ./rules/ | grep -E '^(Benchmark|ok|FAIL)'
-
-## faults: fault tests that kill worker processes while work is in flight (slow)
-faults: services
-	$(GO) test -tags faults -run '^TestWorkerKilled' -count=1 -timeout 20m -v ./cmd/bizos
 
 ## build: the bizos binary
 build:

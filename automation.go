@@ -24,11 +24,25 @@ const (
 // EventRuleRunFailed is the type of the hub event appended when a rule run fails.
 const EventRuleRunFailed = "rule.run.failed"
 
-// RuleTrigger says which events a rule reacts to.
+// EventRuleScheduleFired is the type of the hub event a scheduled rule's
+// Temporal Schedule appends each time it fires; the rule's condition and
+// actions then see it as event (payload: rule_id, fired_at).
+const EventRuleScheduleFired = "rule.schedule.fired"
+
+// RuleTrigger says when a rule runs: on events of a type, or on a schedule.
+// Exactly one of EventType and Schedule is set.
 type RuleTrigger struct {
 	// EventType is an exact event type or a prefix ending in "*".
-	EventType string `json:"event_type"`
+	EventType string `json:"event_type,omitempty"`
+	// Schedule is a cron expression (minute hour day-of-month month
+	// day-of-week, or @hourly, @daily, @weekly, @monthly).
+	Schedule string `json:"schedule,omitempty"`
+	// Timezone is the IANA zone Schedule is read in; empty means UTC.
+	Timezone string `json:"timezone,omitempty"`
 }
+
+// Scheduled reports whether the trigger is a schedule.
+func (t RuleTrigger) Scheduled() bool { return t.Schedule != "" }
 
 // RuleAction is one step of a rule. Which fields apply depends on Type.
 type RuleAction struct {

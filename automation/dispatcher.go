@@ -2,6 +2,7 @@ package automation
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -112,11 +113,37 @@ func (d *Dispatcher) condition(r *hub.Rule) (*rules.Condition, error) {
 	return cond, err
 }
 
+// rulesFor returns the rules e may start: the event-triggered rules
+// matching its type, or, for a schedule firing, the scheduled rule it names.
+func (d *Dispatcher) rulesFor(ctx context.Context, e *hub.Event) ([]*hub.Rule, error) {
+	if e.Type != hub.EventRuleScheduleFired || e.Source != "hub" {
+		return d.rules.MatchingRules(ctx, e.TenantID, e.Type)
+	}
+	var fired struct {
+		RuleID string `json:"rule_id"`
+	}
+	if err := json.Unmarshal(e.Payload, &fired); err != nil || fired.RuleID == "" {
+		d.log().WarnContext(ctx, "rule dispatch: schedule event names no rule", "event", e.ID)
+		return nil, nil
+	}
+	r, err := d.rules.Rule(ctx, e.TenantID, fired.RuleID)
+	if hub.ErrorCode(err) == hub.ENOTFOUND {
+		return nil, nil // deleted since it fired
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !r.Enabled || !r.Trigger.Scheduled() {
+		return nil, nil
+	}
+	return []*hub.Rule{r}, nil
+}
+
 // Dispatch starts RunRule for every enabled rule of e's tenant that
 // matches e. Dispatching an event again runs nothing twice. A condition
 // that fails to evaluate (a missing payload field) does not match.
 func (d *Dispatcher) Dispatch(ctx context.Context, e *hub.Event) error {
-	matching, err := d.rules.MatchingRules(ctx, e.TenantID, e.Type)
+	matching, err := d.rulesFor(ctx, e)
 	if err != nil || len(matching) == 0 {
 		return err
 	}

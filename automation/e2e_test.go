@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,4 +206,136 @@ func recordHistory(t *testing.T, ctx context.Context, c client.Client, id, path 
 		t.Fatal(err)
 	}
 	t.Logf("recorded %d events to %s", len(events), path)
+}
+
+// TestScheduledRuleEndToEnd keeps a scheduled rule's Temporal Schedule in
+// step with the rule (spec, time zone, paused while disabled, removed with
+// the rule) and runs the rule's actions when the schedule fires.
+func TestScheduledRuleEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	f := newFixture(t)
+	srv, err := devtemporal.Start(ctx, devtemporal.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := client.Dial(client.Options{HostPort: srv.Address(), Namespace: srv.Namespace()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	runner := &fakeRunner{}
+	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	w.RegisterWorkflow(workflows.RunRule)
+	w.RegisterWorkflow(workflows.FireRuleSchedule)
+	w.RegisterActivity(&workflows.RuleActivities{Rules: f.rules, Events: f.events, Runner: runner,
+		Webhooks: &automation.WebhookEnqueuer{Webhooks: f.webhooks, Events: f.events, Temporal: c}})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	sched := &automation.TemporalScheduler{Client: c}
+	svc := f.service(automation.Config{Temporal: c, Schedules: sched})
+	p := hub.Principal{Kind: hub.PrincipalUser, ID: "u1", TenantID: f.tenantA}
+	rule, err := svc.Create(ctx, p, automation.RuleRequest{Name: "weekly report",
+		Trigger:   automation.RuleTriggerInput{Schedule: "0 9 * * 1", Timezone: "Europe/Berlin"},
+		Condition: `event.type == "rule.schedule.fired"`,
+		Actions: []hub.RuleAction{{Type: hub.RuleActionConnector, ConnectionID: f.connA.ID, Action: "hubspot.update_contact",
+			Input: json.RawMessage(`{"email":"ops@example.com","note":"fired at {{ event.payload.fired_at }}"}`)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func() *client.ScheduleDescription {
+		t.Helper()
+		d, err := c.ScheduleClient().GetHandle(ctx, automation.RuleScheduleID(rule.ID)).Describe(ctx)
+		if err != nil {
+			t.Fatalf("describe schedule: %v", err)
+		}
+		return d
+	}
+	d := describe()
+	if d.Schedule.Spec.TimeZoneName != "Europe/Berlin" || d.Schedule.State.Paused {
+		t.Errorf("schedule spec %+v, paused %v", d.Schedule.Spec, d.Schedule.State.Paused)
+	}
+	// Temporal's next fire time is Monday 09:00 in Berlin, as ours is.
+	next := automation.NextFires(rule.Trigger, time.Now(), 1)
+	if len(d.Info.NextActionTimes) == 0 || len(next) != 1 || !d.Info.NextActionTimes[0].Equal(next[0]) {
+		t.Errorf("next fire = %v, want %v", d.Info.NextActionTimes, next)
+	}
+	if loc, _ := time.LoadLocation("Europe/Berlin"); next[0].In(loc).Hour() != 9 || next[0].Weekday() != time.Monday {
+		t.Errorf("next fire %v is not Monday 09:00 Berlin", next[0])
+	}
+	// Disabled rules pause their schedule; event rules have none.
+	off := false
+	if _, err := svc.Update(ctx, f.tenantA, rule.ID, automation.RulePatch{Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if !describe().Schedule.State.Paused {
+		t.Error("disabled rule's schedule is not paused")
+	}
+	if _, err := svc.RunNow(ctx, f.tenantA, rule.ID); hub.ErrorCode(err) != hub.ECONFLICT {
+		t.Errorf("run now of a disabled rule = %v", err)
+	}
+	on := true
+	if _, err := svc.Update(ctx, f.tenantA, rule.ID, automation.RulePatch{Enabled: &on,
+		Trigger: &automation.RuleTriggerInput{Schedule: "30 7 * * *"}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := describe(); d.Schedule.State.Paused || d.Schedule.Spec.TimeZoneName != "" {
+		t.Errorf("re-enabled schedule: paused %v, zone %q", d.Schedule.State.Paused, d.Schedule.Spec.TimeZoneName)
+	}
+	if _, err := svc.RunNow(ctx, f.tenantB, rule.ID); hub.ErrorCode(err) != hub.ENOTFOUND {
+		t.Errorf("another tenant's run now = %v", err)
+	}
+
+	// Firing records a rule.schedule.fired event; the dispatcher runs the rule for it.
+	d2 := automation.NewDispatcher(f.webhooks, f.rules, c)
+	d2.Lag, d2.PollInterval = 0, 50*time.Millisecond
+	runCtx, stopRun := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d2.Run(runCtx) }()
+	if _, err := svc.RunNow(ctx, f.tenantA, rule.ID); err != nil {
+		t.Fatal(err)
+	}
+	var fired *hub.Event
+	for deadline := time.Now().Add(time.Minute); fired == nil; time.Sleep(100 * time.Millisecond) {
+		evs, _, err := f.events.ListEvents(ctx, f.tenantA, hub.EventFilter{Type: hub.EventRuleScheduleFired}, hub.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) > 0 {
+			fired = evs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no rule.schedule.fired event")
+		}
+	}
+	var res workflows.RuleRunResult
+	runID := workflows.RuleRunWorkflowID(rule.ID, fired.ID, 0)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if err := c.GetWorkflow(ctx, runID, "").Get(ctx, &res); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled rule did not run")
+		}
+	}
+	stopRun()
+	<-done
+	calls := runner.snapshot()
+	if res.Status != hub.RuleRunSucceeded || len(calls) != 1 || !strings.HasPrefix(fmt.Sprint(calls[0].Input["note"]), "fired at 20") {
+		t.Errorf("run %+v, calls %+v", res, calls)
+	}
+	if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
+		recordHistory(t, ctx, c, fired.ExternalID, "../workflows/testdata/fire_rule_schedule.json")
+	}
+
+	// Deleting the rule deletes its schedule.
+	if err := svc.Delete(ctx, f.tenantA, rule.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ScheduleClient().GetHandle(ctx, automation.RuleScheduleID(rule.ID)).Describe(ctx); err == nil {
+		t.Error("the deleted rule's schedule is still there")
+	}
 }

@@ -38,6 +38,8 @@ func (h *Handler) Routes() []httpapi.Route {
 			Request: RulePatch{}, Response: hub.Rule{}, Handler: h.update}),
 		write(httpapi.Route{Method: http.MethodDelete, Path: "/api/v1/rules/:id", Summary: "Delete a rule and its runs",
 			Status: http.StatusNoContent, Handler: h.delete}),
+		write(httpapi.Route{Method: http.MethodPost, Path: "/api/v1/rules/:id/run", Summary: "Fire a scheduled rule now",
+			Response: hub.Rule{}, Status: http.StatusAccepted, Handler: h.runNow}),
 		read(httpapi.Route{Method: http.MethodGet, Path: "/api/v1/rules/:id/runs", Summary: "A rule's runs with their steps",
 			Query: page, Response: httpapi.List[*hub.RuleRun]{}, Handler: h.runs}),
 		read(httpapi.Route{Method: http.MethodGet, Path: "/api/v1/rule-runs/:run_id", Summary: "One rule run with its steps",
@@ -120,7 +122,7 @@ func (h *Handler) update(c echo.Context) error {
 }
 
 func (h *Handler) delete(c echo.Context) error {
-	if err := h.svc.cfg.Rules.DeleteRule(c.Request().Context(), httpapi.Principal(c).TenantID, c.Param("id")); err != nil {
+	if err := h.svc.Delete(c.Request().Context(), httpapi.Principal(c).TenantID, c.Param("id")); err != nil {
 		return err
 	}
 	h.record(c, "rule.delete", "rule", c.Param("id"))
@@ -157,5 +159,14 @@ func (h *Handler) retry(c echo.Context) error {
 		return err
 	}
 	h.record(c, "rule_run.retry", "rule_run", r.ID)
+	return c.JSON(http.StatusAccepted, r)
+}
+
+func (h *Handler) runNow(c echo.Context) error {
+	r, err := h.svc.RunNow(c.Request().Context(), httpapi.Principal(c).TenantID, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	h.record(c, "rule.run_now", "rule", r.ID)
 	return c.JSON(http.StatusAccepted, r)
 }

@@ -44,7 +44,11 @@ func TestRuleAPI(t *testing.T) {
 		"delay too long":  {body("a.b", "", `{"type":"delay","seconds":604801}`), "actions[0].seconds", "between 1 and", 400},
 		"unknown webhook": {body("a.b", "", `{"type":"webhook","webhook_id":"0190f000-0000-7000-8000-000000000000"}`), "actions[0].webhook_id", "not found", 400},
 		"no actions":      {body("a.b", "", ""), "actions", "at least one", 400},
-		"schedule":        {`{"name":"x","trigger":{"schedule":"0 * * * *"},"actions":[{"type":"delay","seconds":1}]}`, "trigger.schedule", "not available yet", 400},
+		"bad cron":        {`{"name":"x","trigger":{"schedule":"0 25 * * *"},"actions":[{"type":"delay","seconds":1}]}`, "trigger.schedule", "not a cron expression", 400},
+		"every":           {`{"name":"x","trigger":{"schedule":"@every 5m"},"actions":[{"type":"delay","seconds":1}]}`, "trigger.schedule", "five cron fields", 400},
+		"bad zone":        {`{"name":"x","trigger":{"schedule":"0 9 * * 1","timezone":"Mars/Olympus"},"actions":[{"type":"delay","seconds":1}]}`, "trigger.timezone", "IANA time zone", 400},
+		"both triggers":   {`{"name":"x","trigger":{"event_type":"a.b","schedule":"0 9 * * 1"},"actions":[{"type":"delay","seconds":1}]}`, "trigger", "not both", 400},
+		"zone alone":      {`{"name":"x","trigger":{"event_type":"a.b","timezone":"UTC"},"actions":[{"type":"delay","seconds":1}]}`, "trigger.timezone", "only to a schedule", 400},
 	} {
 		st, p := call(t, srv, A, http.MethodPost, "/api/v1/rules", tc.body)
 		errs, _ := p["errors"].(map[string]any)

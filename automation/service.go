@@ -41,6 +41,9 @@ type Config struct {
 	Actions     ActionCatalog
 	// Temporal starts retries; nil answers EUNAVAILABLE on retry.
 	Temporal client.Client
+	// Schedules keeps scheduled rules' Temporal Schedules; nil refuses
+	// schedule triggers.
+	Schedules RuleScheduler
 }
 
 // Service manages rules and retries of their runs.
@@ -83,12 +86,22 @@ func checkName(n string) (string, error) {
 }
 
 func checkTrigger(t RuleTriggerInput) (hub.RuleTrigger, error) {
-	if t.Schedule != "" || t.Timezone != "" {
-		return hub.RuleTrigger{}, hub.InvalidField("trigger.schedule", "schedule triggers are not available yet; use event_type")
-	}
 	et := strings.TrimSpace(t.EventType)
+	if t.Schedule != "" {
+		if et != "" {
+			return hub.RuleTrigger{}, hub.InvalidField("trigger", "give either event_type or schedule, not both")
+		}
+		expr, tz, err := checkSchedule(t.Schedule, t.Timezone)
+		if err != nil {
+			return hub.RuleTrigger{}, err
+		}
+		return hub.RuleTrigger{Schedule: expr, Timezone: tz}, nil
+	}
+	if t.Timezone != "" {
+		return hub.RuleTrigger{}, hub.InvalidField("trigger.timezone", "applies only to a schedule trigger")
+	}
 	if et == "" {
-		return hub.RuleTrigger{}, hub.InvalidField("trigger.event_type", "is required: an event type such as \"stripe.invoice.paid\" or a prefix ending in \"*\" such as \"stripe.invoice.*\"")
+		return hub.RuleTrigger{}, hub.InvalidField("trigger.event_type", "is required: an event type such as \"stripe.invoice.paid\", a prefix ending in \"*\" such as \"stripe.invoice.*\", or give trigger.schedule (cron) instead")
 	}
 	if !eventTypePattern.MatchString(et) {
 		return hub.RuleTrigger{}, hub.InvalidField("trigger.event_type", fmt.Sprintf("%q is not an event type (lowercase letters, digits, '.', '_', '-', optionally ending in '*')", et))
@@ -183,6 +196,9 @@ func (s *Service) checkActions(ctx context.Context, tenantID string, actions []h
 
 func (s *Service) validate(ctx context.Context, r *hub.Rule) error {
 	var err error
+	if r.Trigger.Scheduled() && s.cfg.Schedules == nil {
+		return hub.InvalidField("trigger.schedule", "schedule triggers need Temporal, which this hub is not connected to")
+	}
 	if r.Name, err = checkName(r.Name); err != nil {
 		return err
 	}
@@ -207,6 +223,46 @@ func (s *Service) Create(ctx context.Context, p hub.Principal, req RuleRequest) 
 	if err := s.cfg.Rules.CreateRule(ctx, r); err != nil {
 		return nil, err
 	}
+	if r.Trigger.Scheduled() {
+		if err := s.cfg.Schedules.SyncRuleSchedule(ctx, r); err != nil {
+			// Nothing half-made stays: the rule goes with its schedule.
+			_ = s.cfg.Rules.DeleteRule(context.WithoutCancel(ctx), r.TenantID, r.ID)
+			_ = s.cfg.Schedules.RemoveRuleSchedule(context.WithoutCancel(ctx), r.ID)
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Delete removes one of the tenant's rules, its runs and its schedule.
+func (s *Service) Delete(ctx context.Context, tenantID, id string) error {
+	r, err := s.cfg.Rules.Rule(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if r.Trigger.Scheduled() && s.cfg.Schedules != nil {
+		if err := s.cfg.Schedules.RemoveRuleSchedule(ctx, id); err != nil {
+			return err
+		}
+	}
+	return s.cfg.Rules.DeleteRule(ctx, tenantID, id)
+}
+
+// RunNow fires a scheduled rule at once, as if its schedule were due.
+func (s *Service) RunNow(ctx context.Context, tenantID, id string) (*hub.Rule, error) {
+	r, err := s.cfg.Rules.Rule(ctx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !r.Trigger.Scheduled() {
+		return nil, hub.Errorf(hub.EINVALID, "Only scheduled rules can be run on demand; event rules run when their events arrive.")
+	}
+	if !r.Enabled {
+		return nil, hub.Errorf(hub.ECONFLICT, "The rule is disabled; enable it first.")
+	}
+	if err := s.cfg.Schedules.TriggerRuleSchedule(ctx, id); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -227,6 +283,7 @@ func (s *Service) Update(ctx context.Context, tenantID, id string, patch RulePat
 	if err != nil {
 		return nil, err
 	}
+	wasScheduled := r.Trigger.Scheduled()
 	if patch.Name != nil {
 		r.Name = *patch.Name
 	}
@@ -249,6 +306,13 @@ func (s *Service) Update(ctx context.Context, tenantID, id string, patch RulePat
 	}
 	if err := s.cfg.Rules.UpdateRule(ctx, r); err != nil {
 		return nil, err
+	}
+	if r.Trigger.Scheduled() || wasScheduled {
+		// A failure leaves the rule saved and says so; saving it again
+		// brings the schedule in line.
+		if err := s.cfg.Schedules.SyncRuleSchedule(ctx, r); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }

@@ -21,14 +21,14 @@ func NewRuleStore(db *DB) *RuleStore { return &RuleStore{db: db} }
 
 var _ hub.RuleStore = (*RuleStore)(nil)
 
-const ruleColumns = `id, tenant_id, name, event_type, condition, actions, enabled, version, created_by, created_at, updated_at`
+const ruleColumns = `id, tenant_id, name, event_type, schedule, timezone, condition, actions, enabled, version, created_by, created_at, updated_at`
 
 func scanRule(r pgx.CollectableRow) (*hub.Rule, error) {
 	var (
 		x       hub.Rule
 		actions []byte
 	)
-	if err := r.Scan(&x.ID, &x.TenantID, &x.Name, &x.Trigger.EventType, &x.Condition, &actions, &x.Enabled, &x.Version,
+	if err := r.Scan(&x.ID, &x.TenantID, &x.Name, &x.Trigger.EventType, &x.Trigger.Schedule, &x.Trigger.Timezone, &x.Condition, &actions, &x.Enabled, &x.Version,
 		&x.CreatedBy, &x.CreatedAt, &x.UpdatedAt); err != nil {
 		return nil, err
 	}
@@ -60,9 +60,9 @@ func (s *RuleStore) CreateRule(ctx context.Context, r *hub.Rule) error {
 	}
 	r.ID = id.String()
 	err = s.db.InTenant(ctx, r.TenantID, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `INSERT INTO rules (id, tenant_id, name, event_type, condition, actions, enabled, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING version, created_at, updated_at`,
-			r.ID, r.TenantID, r.Name, r.Trigger.EventType, r.Condition, actions, r.Enabled, r.CreatedBy).Scan(&r.Version, &r.CreatedAt, &r.UpdatedAt)
+		return tx.QueryRow(ctx, `INSERT INTO rules (id, tenant_id, name, event_type, schedule, timezone, condition, actions, enabled, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING version, created_at, updated_at`,
+			r.ID, r.TenantID, r.Name, r.Trigger.EventType, r.Trigger.Schedule, r.Trigger.Timezone, r.Condition, actions, r.Enabled, r.CreatedBy).Scan(&r.Version, &r.CreatedAt, &r.UpdatedAt)
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: create rule: %w", notFound(err, "Tenant"))
@@ -133,7 +133,7 @@ func (s *RuleStore) MatchingRules(ctx context.Context, tenantID, eventType strin
 	}
 	var out []*hub.Rule
 	for _, r := range all {
-		if hub.MatchEventType(r.Trigger.EventType, eventType) {
+		if !r.Trigger.Scheduled() && hub.MatchEventType(r.Trigger.EventType, eventType) {
 			out = append(out, r)
 		}
 	}
@@ -147,10 +147,10 @@ func (s *RuleStore) UpdateRule(ctx context.Context, r *hub.Rule) error {
 		return fmt.Errorf("postgres: update rule: %w", err)
 	}
 	err = s.db.InTenant(ctx, r.TenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE rules SET name = $3, event_type = $4, condition = $5, actions = $6, enabled = $7,
+		rows, err := tx.Query(ctx, `UPDATE rules SET name = $3, event_type = $4, schedule = $8, timezone = $9, condition = $5, actions = $6, enabled = $7,
 				version = version + 1, updated_at = now()
 			WHERE tenant_id = $1 AND id = $2 RETURNING `+ruleColumns,
-			r.TenantID, r.ID, r.Name, r.Trigger.EventType, r.Condition, actions, r.Enabled)
+			r.TenantID, r.ID, r.Name, r.Trigger.EventType, r.Condition, actions, r.Enabled, r.Trigger.Schedule, r.Trigger.Timezone)
 		if err != nil {
 			return err
 		}

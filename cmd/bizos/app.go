@@ -299,7 +299,7 @@ func (a *app) webhookRoutes() ([]httpapi.Route, error) {
 	h.Audit, h.Log = postgres.NewAuditLog(a.db), a.log
 	rulesSvc := automation.NewService(automation.Config{
 		Rules: postgres.NewRuleStore(a.db), Connections: postgres.NewConnectionStore(a.db, a.keyring), Webhooks: whStore,
-		Temporal: tc, Actions: connectorAction,
+		Temporal: tc, Actions: connectorAction, Schedules: &automation.TemporalScheduler{Client: tc},
 	})
 	rh := automation.NewHandler(rulesSvc)
 	rh.Audit, rh.Log = postgres.NewAuditLog(a.db), a.log

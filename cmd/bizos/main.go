@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // rule schedules name IANA zones; images may lack /usr/share/zoneinfo
 )
 
 const usage = `bizos runs BizOS Hub.

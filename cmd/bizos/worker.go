@@ -49,6 +49,7 @@ func (a *app) runWorker(ctx context.Context) error {
 	w.RegisterActivity(&workflows.DeliveryActivities{Deliverer: deliverer})
 	ruleStore, eventStore := postgres.NewRuleStore(a.db), postgres.NewEventStore(a.db)
 	w.RegisterWorkflow(workflows.RunRule)
+	w.RegisterWorkflow(workflows.FireRuleSchedule)
 	w.RegisterActivity(&workflows.RuleActivities{Rules: ruleStore, Events: eventStore, Runner: conns,
 		Webhooks: &automation.WebhookEnqueuer{Webhooks: whStore, Events: eventStore, Temporal: c}})
 	if err := ensureSchedules(ctx, c, a.cfg.EventRetention); err != nil {

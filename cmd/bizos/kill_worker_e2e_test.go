@@ -1,5 +1,3 @@
-//go:build faults
-
 package main
 
 import (
@@ -21,10 +19,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 )
-
-// These fault tests kill the worker process; run them with `make faults`.
-// They are kept out of `make test` while the rare stuck rule run they once
-// showed is investigated (see README, Tests).
 
 // workerProcess runs `bizos worker` as a child process against the stack.
 func workerProcess(t *testing.T, bin string, s *testStack, overrides string) *exec.Cmd {
