@@ -186,7 +186,7 @@ const (
 
 // Resources names every resource that permissions and API-key scopes refer
 // to. Routes declare which resource and action they need.
-var Resources = []string{"tenants", "users", "api-keys", "audit", "profile", "connectors", "connections", "events", "webhooks", "rules"}
+var Resources = []string{"tenants", "users", "api-keys", "audit", "profile", "connectors", "connections", "events", "webhooks", "rules", "knowledge", "agents", "playbooks"}
 
 // ValidScope reports whether s is a well-formed API-key scope:
 // "<resource>:<action>" where resource is one of Resources or "*" and action

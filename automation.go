@@ -11,7 +11,8 @@ const (
 	RuleActionConnector = "connector_action" // run a connector action with a templated input
 	RuleActionWebhook   = "webhook"          // deliver the event to one of the tenant's webhook endpoints
 	RuleActionDelay     = "delay"            // wait before the next action
-	RuleActionAgentRun  = "agent_run"        // reserved for the agents capability (refused for now)
+	RuleActionAgentRun  = "agent_run"        // start a run of one of the tenant's agents with a templated input
+	RuleActionPlaybook  = "playbook"         // start a run of one of the tenant's playbooks with the event as input
 )
 
 // Rule run and step statuses.
@@ -55,8 +56,10 @@ type RuleAction struct {
 	WebhookID string `json:"webhook_id,omitempty"`
 	// delay
 	Seconds int `json:"seconds,omitempty"`
-	// agent_run (not available yet; accepted by the decoder so it can be refused clearly)
+	// agent_run (Input is the templated task, a JSON string)
 	AgentID string `json:"agent_id,omitempty"`
+	// playbook (Input, templated, is added to the run's input beside "event")
+	PlaybookID string `json:"playbook_id,omitempty"`
 }
 
 // Rule is a tenant's automation: when an event matching Trigger arrives

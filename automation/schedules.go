@@ -20,9 +20,9 @@ import (
 // @weekly, @monthly, @yearly) that Temporal Schedules accept.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// checkSchedule validates a cron expression and a time zone and returns
+// CheckSchedule validates a cron expression and a time zone and returns
 // them cleaned.
-func checkSchedule(expr, tz string) (string, string, error) {
+func CheckSchedule(expr, tz string) (string, string, error) {
 	expr = strings.Join(strings.Fields(expr), " ")
 	if strings.HasPrefix(expr, "@every") || strings.Contains(expr, "TZ=") {
 		return "", "", hub.InvalidField("trigger.schedule", "use five cron fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly, and give the zone in trigger.timezone")

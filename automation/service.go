@@ -44,6 +44,10 @@ type Config struct {
 	// Schedules keeps scheduled rules' Temporal Schedules; nil refuses
 	// schedule triggers.
 	Schedules RuleScheduler
+	// Agents checks agent_run actions; nil refuses them.
+	Agents hub.AgentStore
+	// Playbooks checks playbook actions; nil refuses them.
+	Playbooks hub.PlaybookStore
 }
 
 // Service manages rules and retries of their runs.
@@ -91,7 +95,7 @@ func checkTrigger(t RuleTriggerInput) (hub.RuleTrigger, error) {
 		if et != "" {
 			return hub.RuleTrigger{}, hub.InvalidField("trigger", "give either event_type or schedule, not both")
 		}
-		expr, tz, err := checkSchedule(t.Schedule, t.Timezone)
+		expr, tz, err := CheckSchedule(t.Schedule, t.Timezone)
 		if err != nil {
 			return hub.RuleTrigger{}, err
 		}
@@ -183,11 +187,58 @@ func (s *Service) checkActions(ctx context.Context, tenantID string, actions []h
 			}
 			clean = hub.RuleAction{Type: a.Type, Seconds: a.Seconds}
 		case hub.RuleActionAgentRun:
-			return nil, hub.InvalidField(field+".type", "agent_run needs the agents capability, which this hub does not have yet")
+			if s.cfg.Agents == nil {
+				return nil, hub.InvalidField(field+".type", "agent_run is not available on this hub")
+			}
+			if a.AgentID == "" {
+				return nil, hub.InvalidField(field+".agent_id", "is required")
+			}
+			if _, err := s.cfg.Agents.Agent(ctx, tenantID, a.AgentID); hub.ErrorCode(err) == hub.ENOTFOUND {
+				return nil, hub.InvalidField(field+".agent_id", fmt.Sprintf("agent %q not found", a.AgentID))
+			} else if err != nil {
+				return nil, err
+			}
+			var input any = ""
+			if len(a.Input) > 0 {
+				if err := json.Unmarshal(a.Input, &input); err != nil {
+					return nil, hub.InvalidField(field+".input", "must be JSON: the task for the agent, as a string")
+				}
+			}
+			if str, ok := input.(string); !ok || strings.TrimSpace(str) == "" {
+				return nil, hub.InvalidField(field+".input", "is required: the task for the agent, as a string (it may use {{ event... }})")
+			}
+			if err := rules.CheckTemplate(input); err != nil {
+				return nil, hub.InvalidField(field+".input", err.Error())
+			}
+			raw, _ := json.Marshal(input)
+			clean = hub.RuleAction{Type: a.Type, AgentID: a.AgentID, Input: raw}
+		case hub.RuleActionPlaybook:
+			if s.cfg.Playbooks == nil {
+				return nil, hub.InvalidField(field+".type", "playbook is not available on this hub")
+			}
+			if _, err := s.cfg.Playbooks.Playbook(ctx, tenantID, a.PlaybookID); a.PlaybookID == "" || hub.ErrorCode(err) == hub.ENOTFOUND {
+				return nil, hub.InvalidField(field+".playbook_id", fmt.Sprintf("playbook %q not found", a.PlaybookID))
+			} else if err != nil {
+				return nil, err
+			}
+			var input any = map[string]any{}
+			if len(a.Input) > 0 {
+				if err := json.Unmarshal(a.Input, &input); err != nil {
+					return nil, hub.InvalidField(field+".input", "must be a JSON object")
+				}
+			}
+			if _, ok := input.(map[string]any); !ok {
+				return nil, hub.InvalidField(field+".input", "must be a JSON object")
+			}
+			if err := rules.CheckTemplate(input); err != nil {
+				return nil, hub.InvalidField(field+".input", err.Error())
+			}
+			raw, _ := json.Marshal(input)
+			clean = hub.RuleAction{Type: a.Type, PlaybookID: a.PlaybookID, Input: raw}
 		case "":
-			return nil, hub.InvalidField(field+".type", "is required: connector_action, webhook or delay")
+			return nil, hub.InvalidField(field+".type", "is required: connector_action, agent_run, playbook, webhook or delay")
 		default:
-			return nil, hub.InvalidField(field+".type", fmt.Sprintf("unknown action type %q (connector_action, webhook or delay)", a.Type))
+			return nil, hub.InvalidField(field+".type", fmt.Sprintf("unknown action type %q (connector_action, agent_run, playbook, webhook or delay)", a.Type))
 		}
 		out[i] = clean
 	}

@@ -98,7 +98,7 @@ func (a *Authorizer) Authorize(ctx context.Context, p hub.Principal, tenantID, r
 // hasStanding reports whether the principal belongs to the tenant at all.
 func (a *Authorizer) hasStanding(p hub.Principal, tenantID string) bool {
 	switch p.Kind {
-	case hub.PrincipalAPIKey:
+	case hub.PrincipalAPIKey, hub.PrincipalAgent:
 		return p.TenantID == tenantID
 	case hub.PrincipalUser:
 		if len(a.e.GetRolesForUserInDomain(p.Subject(), "*")) > 0 {
@@ -129,7 +129,12 @@ func (a *Authorizer) AssignRole(ctx context.Context, userID, tenantID string, ro
 
 // GrantScopes implements hub.Authorizer.
 func (a *Authorizer) GrantScopes(ctx context.Context, keyID, tenantID string, scopes []string) error {
-	sub := string(hub.PrincipalAPIKey) + ":" + keyID
+	return a.GrantSubjectScopes(ctx, string(hub.PrincipalAPIKey)+":"+keyID, tenantID, scopes)
+}
+
+// GrantSubjectScopes grants any subject ("agent:<id>", "api_key:<id>")
+// scopes ("resource:action") in a tenant.
+func (a *Authorizer) GrantSubjectScopes(ctx context.Context, sub, tenantID string, scopes []string) error {
 	rules := make([][]string, 0, len(scopes))
 	for _, s := range scopes {
 		if !hub.ValidScope(s) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -73,6 +74,10 @@ type RuleActivities struct {
 	Events   hub.EventStore
 	Runner   hub.ConnectorActionRunner
 	Webhooks hub.WebhookEnqueuer
+	// Agents starts agent_run steps; nil fails them.
+	Agents hub.AgentRunStarter
+	// Playbooks starts playbook steps; nil fails them.
+	Playbooks hub.PlaybookStarter
 }
 
 // EventMap turns a stored event into the value rule conditions and
@@ -204,6 +209,132 @@ func (a *RuleActivities) SendToWebhook(ctx context.Context, req RuleStepRequest)
 	return id, nil
 }
 
+// StartAgentRunStep starts the step's agent run with the step's input
+// rendered against the event, and records the run's id. The run's id is
+// derived from (rule run, step), so a retried step starts it once; the
+// rule does not wait for the agent, whose run may pause for approvals.
+func (a *RuleActivities) StartAgentRunStep(ctx context.Context, req RuleStepRequest) (string, error) {
+	step := &hub.RuleStep{RunID: req.RunID, Index: req.Index, Type: hub.RuleActionAgentRun, Status: hub.RuleRunRunning}
+	fail := func(msg string, cause error) (string, error) {
+		step.Status, step.Error = hub.RuleRunFailed, msg
+		if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
+			return "", err
+		}
+		return "", invalidStep(msg, cause)
+	}
+	if a.Agents == nil {
+		return fail("agent runs are not available on this hub", nil)
+	}
+	ev, err := a.Events.Event(ctx, req.TenantID, req.EventID)
+	if hub.ErrorCode(err) == hub.ENOTFOUND {
+		return fail("the event is no longer stored", err)
+	}
+	if err != nil {
+		return "", err
+	}
+	em, err := EventMap(ev)
+	if err != nil {
+		return fail(err.Error(), err)
+	}
+	var input any = ""
+	if len(req.Action.Input) > 0 {
+		if err := json.Unmarshal(req.Action.Input, &input); err != nil {
+			return fail("input is not JSON: "+err.Error(), err)
+		}
+	}
+	rendered, err := rules.Render(input, em)
+	if err != nil {
+		return fail(err.Error(), err)
+	}
+	text, ok := rendered.(string)
+	if !ok {
+		b, _ := json.Marshal(rendered)
+		text = string(b)
+	}
+	step.Input, _ = json.Marshal(map[string]string{"agent_id": req.Action.AgentID, "input": text})
+	runID := uuid.NewSHA1(agentRunNamespace, []byte(req.RunID+"/"+strconv.Itoa(req.Index))).String()
+	run, err := a.Agents.StartAgentRun(ctx, hub.AgentRunRequest{TenantID: req.TenantID, AgentID: req.Action.AgentID, Input: text,
+		Trigger: "rule:" + req.RunID, CreatedBy: "rule", RunID: runID})
+	if err != nil {
+		if code := hub.ErrorCode(err); code == hub.EUNAVAILABLE || code == hub.EINTERNAL {
+			return "", err // retried
+		}
+		return fail(hub.ErrorMessage(err), err)
+	}
+	step.Status = hub.RuleRunSucceeded
+	step.Output, _ = json.Marshal(map[string]string{"agent_run_id": run.ID, "status": run.Status})
+	if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
+		return "", err
+	}
+	return run.ID, nil
+}
+
+// StartPlaybookStep starts the step's playbook with the triggering event
+// (as "event") and the step's rendered input merged as the run's input.
+// The run's id is derived from (rule run, step), so it starts once.
+func (a *RuleActivities) StartPlaybookStep(ctx context.Context, req RuleStepRequest) (string, error) {
+	step := &hub.RuleStep{RunID: req.RunID, Index: req.Index, Type: hub.RuleActionPlaybook, Status: hub.RuleRunRunning}
+	fail := func(msg string, cause error) (string, error) {
+		step.Status, step.Error = hub.RuleRunFailed, msg
+		if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
+			return "", err
+		}
+		return "", invalidStep(msg, cause)
+	}
+	if a.Playbooks == nil {
+		return fail("playbooks are not available on this hub", nil)
+	}
+	ev, err := a.Events.Event(ctx, req.TenantID, req.EventID)
+	if hub.ErrorCode(err) == hub.ENOTFOUND {
+		return fail("the event is no longer stored", err)
+	}
+	if err != nil {
+		return "", err
+	}
+	em, err := EventMap(ev)
+	if err != nil {
+		return fail(err.Error(), err)
+	}
+	var input any = map[string]any{}
+	if len(req.Action.Input) > 0 {
+		if err := json.Unmarshal(req.Action.Input, &input); err != nil {
+			return fail("input is not JSON: "+err.Error(), err)
+		}
+	}
+	rendered, err := rules.Render(input, em)
+	if err != nil {
+		return fail(err.Error(), err)
+	}
+	merged, _ := rendered.(map[string]any)
+	if merged == nil {
+		merged = map[string]any{}
+	}
+	merged["event"] = em
+	runInput, err := json.Marshal(merged)
+	if err != nil {
+		return fail("input cannot be encoded: "+err.Error(), err)
+	}
+	step.Input, _ = json.Marshal(map[string]any{"playbook_id": req.Action.PlaybookID, "input": rendered})
+	runID := uuid.NewSHA1(agentRunNamespace, []byte("playbook/"+req.RunID+"/"+strconv.Itoa(req.Index))).String()
+	run, err := a.Playbooks.StartPlaybook(ctx, hub.PlaybookRunRequest{TenantID: req.TenantID, PlaybookID: req.Action.PlaybookID,
+		Input: runInput, Trigger: "rule:" + req.RunID, CreatedBy: "rule", RunID: runID})
+	if err != nil {
+		if code := hub.ErrorCode(err); code == hub.EUNAVAILABLE || code == hub.EINTERNAL {
+			return "", err
+		}
+		return fail(hub.ErrorMessage(err), err)
+	}
+	step.Status = hub.RuleRunSucceeded
+	step.Output, _ = json.Marshal(map[string]string{"playbook_run_id": run.ID})
+	if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
+		return "", err
+	}
+	return run.ID, nil
+}
+
+// agentRunNamespace derives agent run ids from rule steps.
+var agentRunNamespace = uuid.MustParse("6f1f7c1e-5b8e-4c1a-9a55-2a6b0b7f3c01")
+
 // FinishRuleRun records the run's final status; a failed run also appends
 // a rule.run.failed hub event.
 func (a *RuleActivities) FinishRuleRun(ctx context.Context, req RuleFinishRequest) error {
@@ -284,6 +415,10 @@ func RunRule(ctx workflow.Context, in RuleRunInput) (RuleRunResult, error) {
 			err = workflow.ExecuteActivity(connector, a.RunConnectorAction, req).Get(ctx, nil)
 		case hub.RuleActionWebhook:
 			err = workflow.ExecuteActivity(bookkeeping, a.SendToWebhook, req).Get(ctx, nil)
+		case hub.RuleActionAgentRun:
+			err = workflow.ExecuteActivity(bookkeeping, a.StartAgentRunStep, req).Get(ctx, nil)
+		case hub.RuleActionPlaybook:
+			err = workflow.ExecuteActivity(bookkeeping, a.StartPlaybookStep, req).Get(ctx, nil)
 		case hub.RuleActionDelay:
 			in, _ := json.Marshal(map[string]int{"seconds": act.Seconds})
 			step := hub.RuleStep{RunID: res.RunID, Index: i, Type: act.Type, Status: hub.RuleRunRunning, Input: in}

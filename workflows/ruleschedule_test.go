@@ -20,7 +20,7 @@ func TestFireRuleSchedule(t *testing.T) {
 		wantErr  bool
 		wantCall int
 	}{
-		"records the firing":     {in: workflows.RuleScheduleInput{TenantID: "t1", RuleID: "r1"}, wantCall: 1},
+		"records the firing":      {in: workflows.RuleScheduleInput{TenantID: "t1", RuleID: "r1"}, wantCall: 1},
 		"retries a database blip": {in: workflows.RuleScheduleInput{TenantID: "t1", RuleID: "r1"}, failures: 2, wantCall: 3},
 		"refuses a missing rule":  {in: workflows.RuleScheduleInput{TenantID: "t1"}, wantErr: true},
 	} {

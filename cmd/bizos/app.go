@@ -215,6 +215,16 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 		return nil, nil, err
 	}
 	inboundRoutes = append(inboundRoutes, webhookRoutes...)
+	agentRoutes, err := a.agentRoutes()
+	if err != nil {
+		return nil, nil, err
+	}
+	inboundRoutes = append(inboundRoutes, agentRoutes...)
+	playbookRoutes, err := a.playbookRoutes()
+	if err != nil {
+		return nil, nil, err
+	}
+	inboundRoutes = append(inboundRoutes, playbookRoutes...)
 	return brain.New(brain.Config{
 		Routes:   append(connectors.NewHandler(conns, postgres.NewAuditLog(a.db), a.authz).Routes(), inboundRoutes...),
 		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
@@ -300,6 +310,7 @@ func (a *app) webhookRoutes() ([]httpapi.Route, error) {
 	rulesSvc := automation.NewService(automation.Config{
 		Rules: postgres.NewRuleStore(a.db), Connections: postgres.NewConnectionStore(a.db, a.keyring), Webhooks: whStore,
 		Temporal: tc, Actions: connectorAction, Schedules: &automation.TemporalScheduler{Client: tc},
+		Agents: postgres.NewAgentStore(a.db, a.keyring), Playbooks: postgres.NewPlaybookStore(a.db),
 	})
 	rh := automation.NewHandler(rulesSvc)
 	rh.Audit, rh.Log = postgres.NewAuditLog(a.db), a.log

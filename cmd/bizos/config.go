@@ -28,6 +28,7 @@ type Config struct {
 	PublicURL         string
 	ProviderOverrides string
 	EgressAllow       string
+	OllamaHost        string
 	AdminEmail        string
 	AdminPassword     string
 	LogLevel          string
@@ -73,6 +74,7 @@ func (c *Config) settings() []setting {
 			help: "YAML file mapping provider id to api_base_url, authorization_url, token_url and the operator's OAuth client_id/client_secret", str: &c.ProviderOverrides},
 		{flag: "egress-allow", env: "BIZOS_EGRESS_ALLOW", def: "",
 			help: "comma-separated CIDRs that tenant-supplied URLs may reach although private (e.g. 127.0.0.0/8 for a local WordPress)", str: &c.EgressAllow},
+		{flag: "ollama-host", env: "OLLAMA_HOST", def: "", help: "the operator's Ollama server (host:port or URL) for agents that name no base URL; empty means none", str: &c.OllamaHost},
 		{flag: "admin-email", env: "BIZOS_ADMIN_EMAIL", def: "", help: "email of the first super admin, created at start when absent", str: &c.AdminEmail},
 		{flag: "admin-password", env: "BIZOS_ADMIN_PASSWORD", def: "", help: "password of the first super admin (at least 10 characters)", str: &c.AdminPassword},
 		{flag: "log-level", env: "BIZOS_LOG_LEVEL", def: "info", help: "debug, info, warn or error", str: &c.LogLevel},

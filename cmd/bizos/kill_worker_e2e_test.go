@@ -21,11 +21,11 @@ import (
 )
 
 // workerProcess runs `bizos worker` as a child process against the stack.
-func workerProcess(t *testing.T, bin string, s *testStack, overrides string) *exec.Cmd {
+func workerProcess(t *testing.T, bin string, s *testStack, overrides string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "worker", "-database-url", s.cfg.DatabaseURL, "-redis-url", s.cfg.RedisURL,
+	cmd := exec.Command(bin, append([]string{"worker", "-database-url", s.cfg.DatabaseURL, "-redis-url", s.cfg.RedisURL,
 		"-redis-prefix", s.cfg.RedisPrefix, "-data-dir", s.cfg.DataDir, "-temporal-address", s.TemporalAddress,
-		"-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8")
+		"-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

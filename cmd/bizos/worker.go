@@ -33,7 +33,16 @@ func (a *app) runWorker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.initAuthz(ctx); err != nil {
+		return err
+	}
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	if err := a.registerAgents(w, c); err != nil {
+		return err
+	}
+	if err := a.registerPlaybooks(w, c); err != nil {
+		return err
+	}
 	w.RegisterWorkflow(workflows.PurgeExpiredCredentials)
 	w.RegisterActivity(&workflows.Activities{RefreshTokens: postgres.NewRefreshTokenStore(a.db), Events: postgres.NewEventStore(a.db)})
 	w.RegisterWorkflow(workflows.CheckConnections)
@@ -51,7 +60,7 @@ func (a *app) runWorker(ctx context.Context) error {
 	w.RegisterWorkflow(workflows.RunRule)
 	w.RegisterWorkflow(workflows.FireRuleSchedule)
 	w.RegisterActivity(&workflows.RuleActivities{Rules: ruleStore, Events: eventStore, Runner: conns,
-		Webhooks: &automation.WebhookEnqueuer{Webhooks: whStore, Events: eventStore, Temporal: c}})
+		Webhooks: &automation.WebhookEnqueuer{Webhooks: whStore, Events: eventStore, Temporal: c}, Agents: a.agentService(c), Playbooks: a.playbookService(c)})
 	if err := ensureSchedules(ctx, c, a.cfg.EventRetention); err != nil {
 		return err
 	}
