@@ -64,16 +64,7 @@ func (h *Handler) Routes() []httpapi.Route {
 }
 
 func (h *Handler) record(c echo.Context, action, targetType, targetID string) {
-	if h.Audit == nil {
-		return
-	}
-	p := httpapi.Principal(c)
-	meta := hub.RequestMetaFromContext(c.Request().Context())
-	e := &hub.AuditEntry{TenantID: p.TenantID, ActorType: string(p.Kind), ActorID: p.ID, Action: action, TargetType: targetType,
-		TargetID: targetID, RequestID: meta.RequestID, IP: meta.IP}
-	if err := h.Audit.RecordAudit(c.Request().Context(), e); err != nil && h.Log != nil {
-		h.Log.ErrorContext(c.Request().Context(), "audit record failed", "action", action, "err", err)
-	}
+	httpapi.Auditor{Audit: h.Audit, Log: h.Log}.Record(c, action, targetType, targetID, nil)
 }
 
 // bind decodes a JSON or YAML body into v; YAML is turned into JSON first,
