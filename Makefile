@@ -22,14 +22,17 @@ test: services
 bench: services
 	$(GO) test -tags bench -run '^TestBench' -count=1 -timeout 20m -v ./cmd/bizos | grep -E '^(BENCH|---|ok|FAIL|PASS)|bench_test'
 	$(GO) test -run '^$$' -bench . -benchtime 200000x ./rules/ | grep -E '^(Benchmark|ok|FAIL)'
+	$(GO) test -tags bench -run '^TestBenchKnowledgeSearch' -count=1 -timeout 30m -v ./knowledge/ | grep -E '^(BENCH|---|ok|FAIL)'
 
 ## build: the bizos binary
 build:
 	$(GO) build -o $(BIN) ./cmd/bizos
 
-## services: install and start PostgreSQL and Redis when missing or stopped
+## services: install and start PostgreSQL and Redis when missing or stopped, and pgvector
+## (knowledge search falls back to exact scoring without it; see docs/knowledge.md)
 services:
 	bash scripts/services.sh
+	bash scripts/pgvector.sh || echo "pgvector could not be installed; knowledge search scores vectors without an index"
 
 ## migrate: apply database migrations
 migrate: services build

@@ -667,3 +667,58 @@ func (s *AgentStore) RecordRunChanges(ctx context.Context, tenantID string, ch h
 	}
 	return appended, nil
 }
+
+// ReencryptAgentKeys re-seals, under the newest master key, the LLM keys
+// of agents and of tenants' provider settings; it returns how many.
+func (s *AgentStore) ReencryptAgentKeys(ctx context.Context) (int, error) {
+	n := 0
+	err := s.db.InSystem(ctx, func(tx pgx.Tx) error {
+		type row struct {
+			a, b   string
+			sealed []byte
+		}
+		for _, t := range []struct {
+			query, update string
+			aad           func(a, b string) []byte
+		}{
+			{`SELECT tenant_id::text, id::text, api_key_sealed FROM agents WHERE api_key_sealed IS NOT NULL FOR UPDATE`,
+				`UPDATE agents SET api_key_sealed = $3 WHERE tenant_id = $1 AND id = $2`, agentKeyAAD},
+			{`SELECT tenant_id::text, provider, api_key_sealed FROM llm_providers WHERE api_key_sealed IS NOT NULL FOR UPDATE`,
+				`UPDATE llm_providers SET api_key_sealed = $3 WHERE tenant_id = $1 AND provider = $2`, llmKeyAAD},
+		} {
+			rows, err := tx.Query(ctx, t.query)
+			if err != nil {
+				return err
+			}
+			all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+				var x row
+				return x, r.Scan(&x.a, &x.b, &x.sealed)
+			})
+			if err != nil {
+				return err
+			}
+			for _, x := range all {
+				if s.cipher.Current(x.sealed) {
+					continue
+				}
+				plain, err := s.cipher.Decrypt(x.sealed, t.aad(x.a, x.b))
+				if err != nil {
+					return err
+				}
+				resealed, err := s.cipher.Encrypt(plain, t.aad(x.a, x.b))
+				if err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, t.update, x.a, x.b, resealed); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres: reencrypt agent keys: %w", err)
+	}
+	return n, nil
+}

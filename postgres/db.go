@@ -26,11 +26,22 @@ type DB struct {
 	Pool *pgxpool.Pool
 }
 
+// DefaultMaxConns is the connection pool size of a process unless the
+// database URL sets pool_max_conns.
+const DefaultMaxConns = 32
+
 // Open connects to the database at url and checks the connection.
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default (the number of CPUs, at least 4) starves a process
+		// whose dispatchers each hold a connection for their advisory lock
+		// while the API, the worker's activities and the event writer share
+		// the rest. pool_max_conns in the URL overrides this.
+		cfg.MaxConns = DefaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/bizoshub/bizos/agents"
 	"github.com/bizoshub/bizos/agents/llm"
 	"github.com/bizoshub/bizos/connectors"
-	"github.com/bizoshub/bizos/egress"
 	"github.com/bizoshub/bizos/httpapi"
 	"github.com/bizoshub/bizos/postgres"
 	"github.com/bizoshub/bizos/redisstore"
@@ -34,6 +33,7 @@ func (a *app) agentService(c client.Client) *agents.Service {
 		Grants:      a.authz,
 		Resolver:    &agents.Resolver{Store: store, OllamaHost: a.cfg.OllamaHost},
 		Models:      agents.ModelCheck{Check: llm.CheckConfig, TemperatureRange: llm.TemperatureRange},
+		Knowledge:   postgres.NewKnowledgeStore(a.db, a.keyring),
 		Temporal:    c,
 	})
 }
@@ -56,16 +56,18 @@ func (a *app) registerAgents(w worker.Worker, c client.Client) error {
 	if err != nil {
 		return err
 	}
-	policy, err := egress.ParsePolicy(a.cfg.EgressAllow)
+	model, err := a.models()
 	if err != nil {
 		return err
 	}
-	model := llm.New(a.cfg.OllamaHost)
-	model.Egress = policy
+	kb, err := a.knowledgeService(c)
+	if err != nil {
+		return err
+	}
 	store := postgres.NewAgentStore(a.db, a.keyring)
 	resolver := &agents.Resolver{Store: store, OllamaHost: a.cfg.OllamaHost}
 	w.RegisterWorkflow(workflows.RunAgent)
-	w.RegisterActivity(&workflows.AgentActivities{Store: store, Model: model, Runner: conns, Authz: a.authz,
+	w.RegisterActivity(&workflows.AgentActivities{Store: store, Model: model, Runner: conns, Authz: a.authz, Knowledge: kb,
 		Publisher: redisstore.NewRunEvents(a.rdb, a.cfg.RedisPrefix), Events: postgres.NewEventStore(a.db),
 		ResolveLLM: resolver.Resolve})
 	return nil

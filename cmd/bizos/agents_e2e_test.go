@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -392,5 +393,95 @@ func TestWorkerKilledMidAgentRun(t *testing.T) {
 	call(t, http.MethodGet, s.BrainURL+"/api/v1/runs/"+runID+"/tool-calls", nil, bearer(a.ViewerToken)).json(t, &calls)
 	if len(calls.Items) != 2 || calls.Items[1].Status != "succeeded" {
 		t.Errorf("tool calls = %+v", calls.Items)
+	}
+}
+
+// TestAgentSearchesKnowledge uploads documents to a knowledge base
+// (ingested by the Temporal workflow, full-text only: no embedding model),
+// and runs an agent whose model asks search_knowledge a question: the
+// right chunk comes back, and the run cites it.
+func TestAgentSearchesKnowledge(t *testing.T) {
+	model := fakes.NewLLM(t)
+	model.Respond(func(req fakes.LLMRequest) fakes.LLMTurn {
+		last := req.LastMessage()
+		if last.Role != "tool" {
+			return fakes.LLMCall("search_knowledge", map[string]any{"query": "how many days for a refund"})
+		}
+		var out struct {
+			Chunks []struct {
+				ChunkID string `json:"chunk_id"`
+				Text    string
+			}
+		}
+		if err := json.Unmarshal([]byte(last.Content), &out); err != nil || len(out.Chunks) == 0 {
+			return fakes.LLMText("I found nothing.")
+		}
+		return fakes.LLMText("Refunds are accepted within 30 days [chunk:" + out.Chunks[0].ChunkID + "].")
+	})
+	s := startStack(t, "-ollama-host", model.URL)
+	root, _ := s.login(t, adminEmail, adminPassword)
+	a := s.makeTenant(t, root, "alpha")
+	kb := call(t, http.MethodPost, s.BrainURL+"/api/v1/knowledge-bases", map[string]any{"name": "Support policies"}, bearer(a.AdminToken))
+	if kb.Status != 201 {
+		t.Fatalf("knowledge base: %d %s", kb.Status, kb.Body)
+	}
+	kbID := kb.field(t, "id")
+	docs := map[string]string{
+		"refunds.md":  "# Refunds\n\nCustomers may return any product and get a full refund within 30 days of delivery.",
+		"shipping.md": "# Shipping\n\nOrders leave our warehouse within two working days and arrive by courier.",
+		"privacy.txt": "We keep customer data in the EU and delete it on request.",
+	}
+	var refundDoc string
+	for name, text := range docs {
+		r := call(t, http.MethodPost, s.BrainURL+"/api/v1/knowledge-bases/"+kbID+"/documents",
+			map[string]any{"name": name, "content_type": "text/markdown", "text": text}, bearer(a.AdminToken))
+		if r.Status != 201 && r.Status != 202 {
+			t.Fatalf("upload %s: %d %s", name, r.Status, r.Body)
+		}
+		if name == "refunds.md" {
+			refundDoc = r.field(t, "id")
+		}
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		var list struct{ Items []struct{ Status string } }
+		call(t, http.MethodGet, s.BrainURL+"/api/v1/knowledge-bases/"+kbID+"/documents", nil, bearer(a.ViewerToken)).json(t, &list)
+		ready := 0
+		for _, d := range list.Items {
+			if d.Status == "ready" {
+				ready++
+			}
+		}
+		if ready == len(docs) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("documents not ingested: %+v", list.Items)
+		}
+	}
+	ag := call(t, http.MethodPost, s.BrainURL+"/api/v1/agents", map[string]any{"name": "Support Agent",
+		"llm": map[string]any{"provider": "ollama", "model": "llama3.2"}, "knowledge_base_ids": []string{kbID}}, bearer(a.AdminToken))
+	if ag.Status != 201 {
+		t.Fatalf("agent: %d %s", ag.Status, ag.Body)
+	}
+	runID := call(t, http.MethodPost, s.BrainURL+"/api/v1/agents/"+ag.field(t, "id")+"/runs",
+		map[string]any{"input": "A customer asks how long they have to ask for a refund."}, bearer(a.MemberToken)).field(t, "id")
+	s.waitRun(t, a.ViewerToken, runID, status("succeeded"))
+	var run struct {
+		Output    string
+		Citations []struct {
+			ChunkID    string `json:"chunk_id"`
+			DocumentID string `json:"document_id"`
+			Text       string
+		}
+	}
+	call(t, http.MethodGet, s.BrainURL+"/api/v1/runs/"+runID, nil, bearer(a.ViewerToken)).json(t, &run)
+	if len(run.Citations) != 1 || run.Citations[0].DocumentID != refundDoc || !strings.Contains(run.Citations[0].Text, "30 days") ||
+		!strings.Contains(run.Output, run.Citations[0].ChunkID) {
+		t.Errorf("run output %q cites %+v, want the refunds chunk", run.Output, run.Citations)
+	}
+	// The model was offered search_knowledge and told to cite.
+	first := model.Requests()[0]
+	if len(first.Tools) != 1 || first.Tools[0].Name != "search_knowledge" || !strings.Contains(first.Messages[0].Content, "[chunk:") {
+		t.Errorf("first request tools %+v, system %q", first.Tools, first.Messages[0].Content)
 	}
 }

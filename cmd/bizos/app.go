@@ -225,9 +225,15 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 		return nil, nil, err
 	}
 	inboundRoutes = append(inboundRoutes, playbookRoutes...)
+	authenticator := authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db))
+	knowledgeRoutes, err := a.knowledgeRoutes(conns, authenticator)
+	if err != nil {
+		return nil, nil, err
+	}
+	inboundRoutes = append(inboundRoutes, knowledgeRoutes...)
 	return brain.New(brain.Config{
 		Routes:   append(connectors.NewHandler(conns, postgres.NewAuditLog(a.db), a.authz).Routes(), inboundRoutes...),
-		Authn:    authn.NewAuthenticator(jwks.PublicKey, postgres.NewAPIKeyStore(a.db)),
+		Authn:    authenticator,
 		Authz:    a.authz,
 		Log:      a.log,
 		Registry: a.registry,

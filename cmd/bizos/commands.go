@@ -67,6 +67,9 @@ func runMigrate(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	if err := postgres.NewKnowledgeStore(db, nil).Prepare(ctx); err != nil {
+		return err
+	}
 	if len(applied) == 0 {
 		fmt.Fprintln(stdout, "database is up to date")
 	}
@@ -99,6 +102,14 @@ func runKeysRotate(ctx context.Context, cfg *Config, log *slog.Logger, stdout io
 	}
 	n += m
 	if m, err = postgres.NewWebhookStore(a.db, a.keyring).ReencryptWebhookSecrets(ctx); err != nil {
+		return err
+	}
+	n += m
+	if m, err = postgres.NewAgentStore(a.db, a.keyring).ReencryptAgentKeys(ctx); err != nil {
+		return err
+	}
+	n += m
+	if m, err = postgres.NewKnowledgeStore(a.db, a.keyring).ReencryptKnowledgeKeys(ctx); err != nil {
 		return err
 	}
 	n += m

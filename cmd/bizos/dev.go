@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/bizoshub/bizos/postgres"
 	"io"
 	"log/slog"
 	"net"
@@ -57,6 +58,9 @@ func runDev(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer
 	}
 	for _, m := range applied {
 		log.Info("migration applied", "name", m)
+	}
+	if err := postgres.NewKnowledgeStore(a.db, a.keyring).Prepare(ctx); err != nil {
+		return err
 	}
 
 	listeners := map[string]net.Listener{}

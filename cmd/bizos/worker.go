@@ -43,6 +43,9 @@ func (a *app) runWorker(ctx context.Context) error {
 	if err := a.registerPlaybooks(w, c); err != nil {
 		return err
 	}
+	if err := a.registerKnowledge(w); err != nil {
+		return err
+	}
 	w.RegisterWorkflow(workflows.PurgeExpiredCredentials)
 	w.RegisterActivity(&workflows.Activities{RefreshTokens: postgres.NewRefreshTokenStore(a.db), Events: postgres.NewEventStore(a.db)})
 	w.RegisterWorkflow(workflows.CheckConnections)
