@@ -99,6 +99,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) service(c automation.Config) *automation.Service {
 	c.Rules, c.Connections, c.Webhooks, c.Actions = f.rules, f.conns, f.webhooks, catalog
+	c.Agents, c.Playbooks = postgres.NewAgentStore(f.db, nil), postgres.NewPlaybookStore(f.db)
 	return automation.NewService(c)
 }
 
