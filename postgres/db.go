@@ -28,7 +28,7 @@ type DB struct {
 
 // DefaultMaxConns is the connection pool size of a process unless the
 // database URL sets pool_max_conns.
-const DefaultMaxConns = 32
+const DefaultMaxConns = 10
 
 // Open connects to the database at url and checks the connection.
 func Open(ctx context.Context, url string) (*DB, error) {
