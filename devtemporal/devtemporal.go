@@ -249,6 +249,13 @@ func start(ctx context.Context, cfg Config, sqlCfg *config.SQL, p ports) (*Serve
 	dc.OverrideSetting(dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance, 100)
 	// Newly added search attributes are visible immediately.
 	dc.OverrideSetting(dynamicconfig.ForceSearchAttributesCacheRefreshOnRead, true)
+	// History reads its task queues at most 20 times a second by default
+	// (a limit sized for a shared cluster's database); past a short burst
+	// every workflow task and activity dispatch then waits up to 50 ms for
+	// the next read. One process with its own database needs no such pacing.
+	dc.OverrideSetting(dynamicconfig.TransferProcessorMaxPollRPS, 1000)
+	dc.OverrideSetting(dynamicconfig.TimerProcessorMaxPollRPS, 1000)
+	dc.OverrideSetting(dynamicconfig.VisibilityProcessorMaxPollRPS, 1000)
 
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(conf),
