@@ -2,6 +2,7 @@ package connectors_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bizoshub/bizos/connectors"
+	"github.com/bizoshub/bizos/internal/fakes"
 )
 
 // TestStripeWebhookRegistration: connecting Stripe registers the
@@ -57,5 +59,43 @@ func TestStripeWebhookRegistration(t *testing.T) {
 	defer mu.Unlock()
 	if len(deleted) != 1 || deleted[0] != "we_1" {
 		t.Errorf("deleted %v, want [we_1]", deleted)
+	}
+}
+
+// TestWooCommerceWebhookRegistration: connecting WooCommerce creates one
+// webhook per topic for the connection's inbound URL, signed with a secret
+// the hub generates and keeps (so deliveries verify); disconnecting deletes
+// them.
+func TestWooCommerceWebhookRegistration(t *testing.T) {
+	wc := fakes.NewWooCommerce(t, fakes.Options{})
+	h := newHarness(t, nil, nil)
+	ctx := context.Background()
+	conn, err := h.svc.Connect(ctx, h.user, connectors.ConnectRequest{Provider: "woocommerce", Config: map[string]string{"site_url": wc.Root},
+		Credentials: map[string]string{"consumer_key": "ck_test", "consumer_secret": "cs_test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooks := wc.Records("webhooks")
+	var topics []string
+	secrets := map[string]bool{}
+	for _, hk := range hooks {
+		topics = append(topics, fmt.Sprint(hk["topic"]))
+		secrets[fmt.Sprint(hk["secret"])] = true
+		if hk["delivery_url"] != h.svc.InboundWebhookURL(conn) || hk["status"] != "active" {
+			t.Errorf("webhook %v does not point at the inbound URL %s", hk, h.svc.InboundWebhookURL(conn))
+		}
+	}
+	if strings.Join(topics, ",") != strings.Join(connectors.WooCommerceTopics, ",") || len(secrets) != 1 {
+		t.Fatalf("topics %v with %d secrets, want %v with one", topics, len(secrets), connectors.WooCommerceTopics)
+	}
+	ep, err := h.svc.ResolveInbound(ctx, conn.InboundToken)
+	if err != nil || len(ep.Secrets) == 0 || !secrets[string(ep.Secrets[0])] || len(ep.Secrets[0]) < 32 {
+		t.Fatalf("inbound secrets = %v, %v; want the secret the webhooks are signed with", ep, err)
+	}
+	if err := h.svc.Disconnect(ctx, h.user.TenantID, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if left := wc.Records("webhooks"); len(left) != 0 {
+		t.Errorf("%d webhooks left after disconnect", len(left))
 	}
 }

@@ -104,8 +104,11 @@ func wpLinks(w http.ResponseWriter, r *http.Request, base string, total, page, p
 // limit of its own; a rate-limited request gets what a host in front would
 // send: 429, Retry-After: 1, code rest_too_many_requests.
 //
-// Seed and Records collections: "orders", "products", "customers", shaped as
-// in the WooCommerce documentation (integer "id").
+// POST /webhooks and DELETE /webhooks/{id}?force=true manage webhooks.
+//
+// Seed and Records collections: "orders", "products", "customers" and
+// "webhooks" (with the secret given at creation), shaped as in the
+// WooCommerce documentation (integer "id").
 type WooCommerce struct {
 	// URL is the API base URL: the server root followed by /wp-json/wc/v3.
 	URL string
@@ -173,6 +176,8 @@ func NewWooCommerce(t testing.TB, opts Options) *WooCommerce {
 		c.handle("GET", wcPrefix+"/"+kind+"/{id}", func(w http.ResponseWriter, r *http.Request, p params) { c.get(w, r, kind, p["id"]) })
 	}
 	c.handle("POST", wcPrefix+"/products", c.createProduct)
+	c.handle("POST", wcPrefix+"/webhooks", c.createWebhook)
+	c.handle("DELETE", wcPrefix+"/webhooks/{id}", c.deleteWebhook)
 	c.handle("GET", wcPrefix+"/system_status", c.systemStatus)
 
 	for i := 0; i < seedCount; i++ {
@@ -362,6 +367,68 @@ func (c *WooCommerce) createProduct(w http.ResponseWriter, r *http.Request, p pa
 	rec["price"] = rec["regular_price"]
 	rec["purchasable"] = str(rec["regular_price"]) != ""
 	writeJSON(w, http.StatusCreated, c.insert("products", rec))
+}
+
+// wcWebhookTopics are the topics WooCommerce accepts ("<resource>.<event>").
+var wcWebhookTopics = map[string]bool{}
+
+func init() {
+	for _, res := range []string{"coupon", "customer", "order", "product"} {
+		for _, ev := range []string{"created", "updated", "deleted", "restored"} {
+			wcWebhookTopics[res+"."+ev] = true
+		}
+	}
+}
+
+// createWebhook is POST /webhooks: topic and delivery_url are required;
+// the answer omits the secret, as WooCommerce's does.
+func (c *WooCommerce) createWebhook(w http.ResponseWriter, r *http.Request, p params) {
+	in := map[string]any{}
+	if err := readJSON(r, &in); err != nil {
+		wpError(w, http.StatusBadRequest, "rest_invalid_json", "Invalid JSON body passed.", nil)
+		return
+	}
+	topic, url := str(in["topic"]), str(in["delivery_url"])
+	if !wcWebhookTopics[topic] {
+		wpError(w, http.StatusBadRequest, "woocommerce_rest_webhook_invalid_topic", "Webhook topic is required and must be valid.", nil)
+		return
+	}
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		wpError(w, http.StatusBadRequest, "rest_invalid_param", "Invalid parameter(s): delivery_url", nil)
+		return
+	}
+	status := str(in["status"])
+	if status == "" {
+		status = "active"
+	}
+	rec := c.insert("webhooks", map[string]any{"name": str(in["name"]), "status": status, "topic": topic,
+		"resource": strings.Split(topic, ".")[0], "event": strings.Split(topic, ".")[1], "hooks": []any{"woocommerce_" + strings.ReplaceAll(topic, ".", "_")},
+		"delivery_url": url, "secret": str(in["secret"]), "date_created": wpTime(time.Now())})
+	out := cloneMap(rec)
+	delete(out, "secret")
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// deleteWebhook is DELETE /webhooks/{id}?force=true; webhooks cannot be
+// trashed, so without force WooCommerce answers 501.
+func (c *WooCommerce) deleteWebhook(w http.ResponseWriter, r *http.Request, p params) {
+	if r.URL.Query().Get("force") != "true" {
+		wpError(w, http.StatusNotImplemented, "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.", nil)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	hooks := c.data["webhooks"]
+	for i, h := range hooks {
+		if str(h["id"]) == p["id"] {
+			c.data["webhooks"] = append(hooks[:i:i], hooks[i+1:]...)
+			out := cloneMap(h)
+			delete(out, "secret")
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+	}
+	wpError(w, http.StatusNotFound, "woocommerce_rest_webhook_invalid_id", "Invalid ID.", nil)
 }
 
 func (c *WooCommerce) systemStatus(w http.ResponseWriter, r *http.Request, p params) {
