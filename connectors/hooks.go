@@ -52,7 +52,7 @@ func (s *Service) runHooks(ctx context.Context, prov *Provider, conn *hub.Connec
 			}
 		case HookShopifyRotating:
 			// Rotation itself is generic (refresh: rotating); nothing more at connect time.
-		case HookStripeWebhookEndpoint, HookWooCommerceWebhooks:
+		case HookStripeWebhookEndpoint, HookWooCommerceWebhooks, HookShopifyWebhooks:
 			// Runs once the connection exists (it needs the inbound URL): registerWebhooks.
 		default:
 			err = fmt.Errorf("connectors: unknown hook %q", h)

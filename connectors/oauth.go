@@ -251,6 +251,7 @@ func (s *Service) Callback(ctx context.Context, query url.Values) (*CallbackResu
 	if err := s.cfg.Store.CreateConnection(ctx, conn, creds); err != nil {
 		return result, err
 	}
+	s.registerWebhooks(ctx, prov, conn)
 	result.Connection = conn
 	return result, nil
 }

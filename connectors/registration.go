@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -25,7 +27,14 @@ const (
 	// WooCommerceTopics, signed with the connection's webhook secret (one
 	// is generated when the tenant gave none).
 	HookWooCommerceWebhooks = "woocommerce_webhooks"
+	// HookShopifyWebhooks subscribes the shop to ShopifyTopics through the
+	// GraphQL Admin API; Shopify signs deliveries with the app's secret.
+	HookShopifyWebhooks = "shopify_webhooks"
 )
+
+// ShopifyTopics are the WebhookSubscriptionTopic values a Shopify
+// connection subscribes to.
+var ShopifyTopics = []string{"ORDERS_CREATE", "ORDERS_UPDATED", "CUSTOMERS_CREATE", "CUSTOMERS_UPDATE", "PRODUCTS_CREATE", "PRODUCTS_UPDATE"}
 
 // WooCommerceTopics are the topics a WooCommerce connection subscribes to.
 var WooCommerceTopics = []string{"order.created", "order.updated", "customer.created", "customer.updated", "product.created", "product.updated"}
@@ -38,6 +47,10 @@ var WooCommerceTopics = []string{"order.created", "order.updated", "customer.cre
 func (s *Service) registerWebhooks(ctx context.Context, prov *Provider, conn *hub.Connection) {
 	if slices.Contains(prov.Hooks, HookWooCommerceWebhooks) {
 		s.registerWooCommerce(ctx, prov, conn)
+		return
+	}
+	if slices.Contains(prov.Hooks, HookShopifyWebhooks) {
+		s.registerShopify(ctx, prov, conn)
 		return
 	}
 	if !slices.Contains(prov.Hooks, HookStripeWebhookEndpoint) {
@@ -92,6 +105,10 @@ func (s *Service) registerWebhooks(ctx context.Context, prov *Provider, conn *hu
 func (s *Service) unregisterWebhooks(ctx context.Context, prov *Provider, conn *hub.Connection) {
 	if slices.Contains(prov.Hooks, HookWooCommerceWebhooks) {
 		s.unregisterWooCommerce(ctx, prov, conn)
+		return
+	}
+	if slices.Contains(prov.Hooks, HookShopifyWebhooks) {
+		s.unregisterShopify(ctx, prov, conn)
 		return
 	}
 	if !slices.Contains(prov.Hooks, HookStripeWebhookEndpoint) {
@@ -187,6 +204,109 @@ func (s *Service) unregisterWooCommerce(ctx context.Context, prov *Provider, con
 		drain(resp)
 		if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotFound {
 			s.cfg.Log.WarnContext(ctx, "webhook removal refused", "provider", prov.ID, "connection_id", conn.ID, "status", resp.StatusCode)
+		}
+	}
+}
+
+// shopifyGraphQL sends one GraphQL Admin API request and decodes data.
+func (s *Service) shopifyGraphQL(ctx context.Context, prov *Provider, conn *hub.Connection, creds *hub.Credentials,
+	query string, vars map[string]any, data any) error {
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		return err
+	}
+	resp, err := s.sendReader(ctx, prov, conn, creds, http.MethodPost, "/graphql.json", nil, bytes.NewReader(body),
+		http.Header{"Content-Type": {"application/json"}})
+	if err != nil {
+		return err
+	}
+	defer drain(resp)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, upstreamReason(resp))
+	}
+	var out struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out); err != nil {
+		return err
+	}
+	if len(out.Errors) > 0 {
+		return errors.New(out.Errors[0].Message)
+	}
+	return json.Unmarshal(out.Data, data)
+}
+
+type shopifyUserError struct {
+	Message string `json:"message"`
+}
+
+// registerShopify subscribes the shop's topics to the inbound URL and
+// stores the subscription ids.
+func (s *Service) registerShopify(ctx context.Context, prov *Provider, conn *hub.Connection) {
+	creds, version, err := s.cfg.Store.ConnectionCredentials(ctx, conn.TenantID, conn.ID)
+	if err != nil {
+		s.cfg.Log.WarnContext(ctx, "webhook registration skipped", "connection_id", conn.ID, "err", err)
+		return
+	}
+	const mutation = `mutation($topic: WebhookSubscriptionTopic!, $sub: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $sub) { webhookSubscription { id } userErrors { field message } } }`
+	var ids []string
+	for _, topic := range ShopifyTopics {
+		var data struct {
+			Create struct {
+				Sub *struct {
+					ID string `json:"id"`
+				} `json:"webhookSubscription"`
+				UserErrors []shopifyUserError `json:"userErrors"`
+			} `json:"webhookSubscriptionCreate"`
+		}
+		err := s.shopifyGraphQL(ctx, prov, conn, creds, mutation, map[string]any{"topic": topic,
+			"sub": map[string]any{"callbackUrl": s.InboundWebhookURL(conn), "format": "JSON"}}, &data)
+		if err == nil && (data.Create.Sub == nil || data.Create.Sub.ID == "") {
+			err = errors.New("no subscription in the answer")
+			if len(data.Create.UserErrors) > 0 {
+				err = errors.New(data.Create.UserErrors[0].Message)
+			}
+		}
+		if err != nil {
+			s.cfg.Log.WarnContext(ctx, "webhook registration refused", "provider", prov.ID, "connection_id", conn.ID, "topic", topic, "err", err)
+			break
+		}
+		ids = append(ids, data.Create.Sub.ID)
+	}
+	if len(ids) == 0 {
+		return
+	}
+	next := *creds
+	next.Extras = maps.Clone(creds.Extras)
+	if next.Extras == nil {
+		next.Extras = map[string]string{}
+	}
+	next.Extras["webhook_ids"] = strings.Join(ids, ",")
+	s.cache.forget(conn.TenantID, conn.ID)
+	if _, err := s.cfg.Store.UpdateCredentials(ctx, conn.TenantID, conn.ID, &next, version); err != nil {
+		s.cfg.Log.WarnContext(ctx, "storing the webhook registration failed", "connection_id", conn.ID, "err", err)
+	}
+}
+
+// unregisterShopify deletes the subscriptions registerShopify created.
+func (s *Service) unregisterShopify(ctx context.Context, prov *Provider, conn *hub.Connection) {
+	creds, _, err := s.cfg.Store.ConnectionCredentials(ctx, conn.TenantID, conn.ID)
+	if err != nil || creds.Extras["webhook_ids"] == "" {
+		return
+	}
+	const mutation = `mutation($id: ID!) { webhookSubscriptionDelete(id: $id) { deletedWebhookSubscriptionId userErrors { field message } } }`
+	for _, id := range strings.Split(creds.Extras["webhook_ids"], ",") {
+		var data struct {
+			Delete struct {
+				UserErrors []shopifyUserError `json:"userErrors"`
+			} `json:"webhookSubscriptionDelete"`
+		}
+		if err := s.shopifyGraphQL(ctx, prov, conn, creds, mutation, map[string]any{"id": id}, &data); err != nil {
+			s.cfg.Log.WarnContext(ctx, "webhook removal failed", "provider", prov.ID, "connection_id", conn.ID, "err", err)
 		}
 	}
 }

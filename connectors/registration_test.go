@@ -99,3 +99,33 @@ func TestWooCommerceWebhookRegistration(t *testing.T) {
 		t.Errorf("%d webhooks left after disconnect", len(left))
 	}
 }
+
+// TestShopifyWebhookRegistration: connecting Shopify subscribes the shop's
+// order, customer and product topics to the connection's inbound URL
+// through the GraphQL Admin API; disconnecting deletes the subscriptions.
+func TestShopifyWebhookRegistration(t *testing.T) {
+	sh := fakes.NewShopify(t, fakes.Options{})
+	h := newHarness(t, map[string]connectors.Override{"shopify": {APIBaseURL: sh.URL + "/admin/api/2025-01"}}, nil)
+	ctx := context.Background()
+	conn, err := h.svc.Connect(ctx, h.user, connectors.ConnectRequest{Provider: "shopify", Config: map[string]string{"shop": "fake-shop"},
+		Credentials: map[string]string{"access_token": "shpat_0123456789"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var topics []string
+	for _, sub := range sh.Records("webhookSubscriptions") {
+		topics = append(topics, fmt.Sprint(sub["topic"]))
+		if ep, _ := sub["endpoint"].(map[string]any); ep["callbackUrl"] != h.svc.InboundWebhookURL(conn) {
+			t.Errorf("subscription %v does not point at the inbound URL %s", sub, h.svc.InboundWebhookURL(conn))
+		}
+	}
+	if strings.Join(topics, ",") != strings.Join(connectors.ShopifyTopics, ",") {
+		t.Fatalf("subscribed %v, want %v", topics, connectors.ShopifyTopics)
+	}
+	if err := h.svc.Disconnect(ctx, h.user.TenantID, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if left := sh.Records("webhookSubscriptions"); len(left) != 0 {
+		t.Errorf("%d subscriptions left after disconnect", len(left))
+	}
+}

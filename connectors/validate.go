@@ -27,7 +27,7 @@ var (
 	catScopeSeparators  = catStrSet(" ", ",")
 	catHTTPMethods      = catStrSet("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 	// Hooks implemented in Go (hooks.go).
-	catHooks = catStrSet("meta_long_lived_token", "mailchimp_metadata", "zoho_api_domain", "shopify_rotating_refresh", "stripe_webhook_endpoint", "woocommerce_webhooks")
+	catHooks = catStrSet("meta_long_lived_token", "mailchimp_metadata", "zoho_api_domain", "shopify_rotating_refresh", "stripe_webhook_endpoint", "woocommerce_webhooks", "shopify_webhooks")
 	// Variables an oauth2 mode provides to templates.
 	catOAuthVars = catStrSet("access_token", "refresh_token")
 	// Authorization request parameters the hub sets itself.

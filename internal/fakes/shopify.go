@@ -171,6 +171,11 @@ var (
 	shopifyProductsRe = regexp.MustCompile(`\bproducts\s*(\(([^)]*)\))?\s*\{`)
 	shopifyShopRe     = regexp.MustCompile(`\bshop\s*\{`)
 	shopifyCreateRe   = regexp.MustCompile(`\bproductCreate\s*\(([^)]*)\)`)
+	shopifyHookAddRe  = regexp.MustCompile(`\bwebhookSubscriptionCreate\s*\(([^)]*)\)`)
+	shopifyHookDelRe  = regexp.MustCompile(`\bwebhookSubscriptionDelete\s*\(([^)]*)\)`)
+	// shopifyHookTopics are WebhookSubscriptionTopic values the fake accepts.
+	shopifyHookTopics = map[string]bool{"ORDERS_CREATE": true, "ORDERS_UPDATED": true, "ORDERS_PAID": true, "CUSTOMERS_CREATE": true,
+		"CUSTOMERS_UPDATE": true, "PRODUCTS_CREATE": true, "PRODUCTS_UPDATE": true, "APP_UNINSTALLED": true}
 )
 
 func (s *Shopify) graphql(w http.ResponseWriter, r *http.Request, p params) {
@@ -231,8 +236,18 @@ func (s *Shopify) graphql(w http.ResponseWriter, r *http.Request, p params) {
 			cost += 10
 		}
 	}
+	if m := shopifyHookAddRe.FindStringSubmatch(q); m != nil {
+		found = true
+		data["webhookSubscriptionCreate"] = s.webhookCreate(parseGQLArgs(m[1], body.Variables))
+		cost += 10
+	}
+	if m := shopifyHookDelRe.FindStringSubmatch(q); m != nil {
+		found = true
+		data["webhookSubscriptionDelete"] = s.webhookDelete(parseGQLArgs(m[1], body.Variables))
+		cost += 10
+	}
 	if !found {
-		errs = append(errs, gqlError("fake Shopify: unsupported query (supported root fields: shop, orders, products, productCreate)", "undefinedField"))
+		errs = append(errs, gqlError("fake Shopify: unsupported query (supported root fields: shop, orders, products, productCreate, webhookSubscriptionCreate, webhookSubscriptionDelete)", "undefinedField"))
 	}
 	resp := map[string]any{}
 	if len(data) > 0 {
@@ -459,4 +474,53 @@ func (s *Shopify) productCreate(in any) map[string]any {
 	delete(rec, "createdAt")
 	delete(rec, "updatedAt")
 	return map[string]any{"product": s.insert("products", rec), "userErrors": []any{}}
+}
+
+// webhookCreate is the webhookSubscriptionCreate mutation: a known topic
+// and an http(s) callbackUrl make a subscription (collection
+// "webhookSubscriptions"); anything else answers userErrors.
+func (s *Shopify) webhookCreate(args map[string]any) map[string]any {
+	topic := str(args["topic"])
+	sub, _ := args["webhookSubscription"].(map[string]any)
+	cb := str(sub["callbackUrl"])
+	var userErrors []any
+	if !shopifyHookTopics[topic] {
+		userErrors = append(userErrors, map[string]any{"field": []any{"topic"}, "message": "Topic is invalid"})
+	}
+	if !strings.HasPrefix(cb, "https://") && !strings.HasPrefix(cb, "http://") {
+		userErrors = append(userErrors, map[string]any{"field": []any{"webhookSubscription", "callbackUrl"}, "message": "Address is invalid"})
+	}
+	if len(userErrors) > 0 {
+		return map[string]any{"webhookSubscription": nil, "userErrors": userErrors}
+	}
+	s.mu.Lock()
+	n := len(s.data["webhookSubscriptions"]) + 1
+	for _, r := range s.data["webhookSubscriptions"] {
+		var id int
+		fmt.Sscanf(str(r["legacyResourceId"]), "%d", &id)
+		if id >= n {
+			n = id + 1
+		}
+	}
+	rec := map[string]any{"id": fmt.Sprintf("gid://shopify/WebhookSubscription/%d", n), "legacyResourceId": fmt.Sprint(n),
+		"topic": topic, "format": "JSON", "endpoint": map[string]any{"__typename": "WebhookHttpEndpoint", "callbackUrl": cb}}
+	s.data["webhookSubscriptions"] = append(s.data["webhookSubscriptions"], rec)
+	s.mu.Unlock()
+	return map[string]any{"webhookSubscription": cloneMap(rec), "userErrors": []any{}}
+}
+
+// webhookDelete is the webhookSubscriptionDelete mutation.
+func (s *Shopify) webhookDelete(args map[string]any) map[string]any {
+	id := str(args["id"])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	subs := s.data["webhookSubscriptions"]
+	for i, r := range subs {
+		if str(r["id"]) == id {
+			s.data["webhookSubscriptions"] = append(subs[:i:i], subs[i+1:]...)
+			return map[string]any{"deletedWebhookSubscriptionId": id, "userErrors": []any{}}
+		}
+	}
+	return map[string]any{"deletedWebhookSubscriptionId": nil,
+		"userErrors": []any{map[string]any{"field": []any{"id"}, "message": "Webhook subscription does not exist"}}}
 }
