@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -209,21 +210,20 @@ func (a *RuleActivities) SendToWebhook(ctx context.Context, req RuleStepRequest)
 	return id, nil
 }
 
-// StartAgentRunStep starts the step's agent run with the step's input
-// rendered against the event, and records the run's id. The run's id is
-// derived from (rule run, step), so a retried step starts it once; the
-// rule does not wait for the agent, whose run may pause for approvals.
-func (a *RuleActivities) StartAgentRunStep(ctx context.Context, req RuleStepRequest) (string, error) {
-	step := &hub.RuleStep{RunID: req.RunID, Index: req.Index, Type: hub.RuleActionAgentRun, Status: hub.RuleRunRunning}
+// launchStep runs a step that starts something that goes on by itself (an
+// agent run, a playbook run): it renders the step's input against the
+// event (def when the step has none), lets start act on it and records the
+// step with start's output. The hub's unavailability is retried; any other
+// refusal fails the step.
+func (a *RuleActivities) launchStep(ctx context.Context, req RuleStepRequest, typ string, def any,
+	start func(input any, event map[string]any, step *hub.RuleStep) (id string, output any, err error)) (string, error) {
+	step := &hub.RuleStep{RunID: req.RunID, Index: req.Index, Type: typ, Status: hub.RuleRunRunning}
 	fail := func(msg string, cause error) (string, error) {
 		step.Status, step.Error = hub.RuleRunFailed, msg
 		if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
 			return "", err
 		}
 		return "", invalidStep(msg, cause)
-	}
-	if a.Agents == nil {
-		return fail("agent runs are not available on this hub", nil)
 	}
 	ev, err := a.Events.Event(ctx, req.TenantID, req.EventID)
 	if hub.ErrorCode(err) == hub.ENOTFOUND {
@@ -236,7 +236,7 @@ func (a *RuleActivities) StartAgentRunStep(ctx context.Context, req RuleStepRequ
 	if err != nil {
 		return fail(err.Error(), err)
 	}
-	var input any = ""
+	input := def
 	if len(req.Action.Input) > 0 {
 		if err := json.Unmarshal(req.Action.Input, &input); err != nil {
 			return fail("input is not JSON: "+err.Error(), err)
@@ -246,15 +246,7 @@ func (a *RuleActivities) StartAgentRunStep(ctx context.Context, req RuleStepRequ
 	if err != nil {
 		return fail(err.Error(), err)
 	}
-	text, ok := rendered.(string)
-	if !ok {
-		b, _ := json.Marshal(rendered)
-		text = string(b)
-	}
-	step.Input, _ = json.Marshal(map[string]string{"agent_id": req.Action.AgentID, "input": text})
-	runID := uuid.NewSHA1(agentRunNamespace, []byte(req.RunID+"/"+strconv.Itoa(req.Index))).String()
-	run, err := a.Agents.StartAgentRun(ctx, hub.AgentRunRequest{TenantID: req.TenantID, AgentID: req.Action.AgentID, Input: text,
-		Trigger: "rule:" + req.RunID, CreatedBy: "rule", RunID: runID})
+	id, out, err := start(rendered, em, step)
 	if err != nil {
 		if code := hub.ErrorCode(err); code == hub.EUNAVAILABLE || code == hub.EINTERNAL {
 			return "", err // retried
@@ -262,74 +254,66 @@ func (a *RuleActivities) StartAgentRunStep(ctx context.Context, req RuleStepRequ
 		return fail(hub.ErrorMessage(err), err)
 	}
 	step.Status = hub.RuleRunSucceeded
-	step.Output, _ = json.Marshal(map[string]string{"agent_run_id": run.ID, "status": run.Status})
+	step.Output, _ = json.Marshal(out)
 	if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
 		return "", err
 	}
-	return run.ID, nil
+	return id, nil
+}
+
+// launchedRunID derives the id of what a rule step starts from (rule run,
+// step), so a retried step starts it once.
+func launchedRunID(kind string, req RuleStepRequest) string {
+	return uuid.NewSHA1(agentRunNamespace, []byte(kind+req.RunID+"/"+strconv.Itoa(req.Index))).String()
+}
+
+// StartAgentRunStep starts the step's agent run with the step's input
+// rendered against the event, and records the run's id. The rule does not
+// wait for the agent, whose run may pause for approvals.
+func (a *RuleActivities) StartAgentRunStep(ctx context.Context, req RuleStepRequest) (string, error) {
+	return a.launchStep(ctx, req, hub.RuleActionAgentRun, "", func(input any, _ map[string]any, step *hub.RuleStep) (string, any, error) {
+		if a.Agents == nil {
+			return "", nil, hub.Errorf(hub.EINVALID, "agent runs are not available on this hub")
+		}
+		text, ok := input.(string)
+		if !ok {
+			b, _ := json.Marshal(input)
+			text = string(b)
+		}
+		step.Input, _ = json.Marshal(map[string]string{"agent_id": req.Action.AgentID, "input": text})
+		run, err := a.Agents.StartAgentRun(ctx, hub.AgentRunRequest{TenantID: req.TenantID, AgentID: req.Action.AgentID, Input: text,
+			Trigger: "rule:" + req.RunID, CreatedBy: "rule", RunID: launchedRunID("", req)})
+		if err != nil {
+			return "", nil, err
+		}
+		return run.ID, map[string]string{"agent_run_id": run.ID, "status": run.Status}, nil
+	})
 }
 
 // StartPlaybookStep starts the step's playbook with the triggering event
 // (as "event") and the step's rendered input merged as the run's input.
-// The run's id is derived from (rule run, step), so it starts once.
 func (a *RuleActivities) StartPlaybookStep(ctx context.Context, req RuleStepRequest) (string, error) {
-	step := &hub.RuleStep{RunID: req.RunID, Index: req.Index, Type: hub.RuleActionPlaybook, Status: hub.RuleRunRunning}
-	fail := func(msg string, cause error) (string, error) {
-		step.Status, step.Error = hub.RuleRunFailed, msg
-		if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
-			return "", err
+	return a.launchStep(ctx, req, hub.RuleActionPlaybook, map[string]any{}, func(input any, em map[string]any, step *hub.RuleStep) (string, any, error) {
+		if a.Playbooks == nil {
+			return "", nil, hub.Errorf(hub.EINVALID, "playbooks are not available on this hub")
 		}
-		return "", invalidStep(msg, cause)
-	}
-	if a.Playbooks == nil {
-		return fail("playbooks are not available on this hub", nil)
-	}
-	ev, err := a.Events.Event(ctx, req.TenantID, req.EventID)
-	if hub.ErrorCode(err) == hub.ENOTFOUND {
-		return fail("the event is no longer stored", err)
-	}
-	if err != nil {
-		return "", err
-	}
-	em, err := EventMap(ev)
-	if err != nil {
-		return fail(err.Error(), err)
-	}
-	var input any = map[string]any{}
-	if len(req.Action.Input) > 0 {
-		if err := json.Unmarshal(req.Action.Input, &input); err != nil {
-			return fail("input is not JSON: "+err.Error(), err)
+		merged, _ := input.(map[string]any)
+		if merged == nil {
+			merged = map[string]any{}
 		}
-	}
-	rendered, err := rules.Render(input, em)
-	if err != nil {
-		return fail(err.Error(), err)
-	}
-	merged, _ := rendered.(map[string]any)
-	if merged == nil {
-		merged = map[string]any{}
-	}
-	merged["event"] = em
-	runInput, err := json.Marshal(merged)
-	if err != nil {
-		return fail("input cannot be encoded: "+err.Error(), err)
-	}
-	step.Input, _ = json.Marshal(map[string]any{"playbook_id": req.Action.PlaybookID, "input": rendered})
-	runID := uuid.NewSHA1(agentRunNamespace, []byte("playbook/"+req.RunID+"/"+strconv.Itoa(req.Index))).String()
-	run, err := a.Playbooks.StartPlaybook(ctx, hub.PlaybookRunRequest{TenantID: req.TenantID, PlaybookID: req.Action.PlaybookID,
-		Input: runInput, Trigger: "rule:" + req.RunID, CreatedBy: "rule", RunID: runID})
-	if err != nil {
-		if code := hub.ErrorCode(err); code == hub.EUNAVAILABLE || code == hub.EINTERNAL {
-			return "", err
+		step.Input, _ = json.Marshal(map[string]any{"playbook_id": req.Action.PlaybookID, "input": maps.Clone(merged)})
+		merged["event"] = em
+		runInput, err := json.Marshal(merged)
+		if err != nil {
+			return "", nil, hub.Errorf(hub.EINVALID, "the input cannot be encoded: %v", err)
 		}
-		return fail(hub.ErrorMessage(err), err)
-	}
-	step.Status = hub.RuleRunSucceeded
-	step.Output, _ = json.Marshal(map[string]string{"playbook_run_id": run.ID})
-	if err := a.Rules.RecordRuleStep(ctx, req.TenantID, step); err != nil {
-		return "", err
-	}
-	return run.ID, nil
+		run, err := a.Playbooks.StartPlaybook(ctx, hub.PlaybookRunRequest{TenantID: req.TenantID, PlaybookID: req.Action.PlaybookID,
+			Input: runInput, Trigger: "rule:" + req.RunID, CreatedBy: "rule", RunID: launchedRunID("playbook/", req)})
+		if err != nil {
+			return "", nil, err
+		}
+		return run.ID, map[string]string{"playbook_run_id": run.ID}, nil
+	})
 }
 
 // agentRunNamespace derives agent run ids from rule steps.
