@@ -164,7 +164,8 @@ type WebhookStore interface {
 	StartWebhookReplay(ctx context.Context, tenantID, id string) (int, error)
 
 	// EventsAfter returns up to limit events of every tenant received after
-	// pos and at least lag ago, oldest first.
+	// pos, oldest first, stopping before any event a still-open transaction
+	// could yet commit (for at most lag).
 	EventsAfter(ctx context.Context, pos DispatchPosition, lag time.Duration, limit int) ([]*Event, error)
 	// DispatchPosition returns the stored position of a named dispatcher
 	// (the zero position when none is stored).

@@ -457,9 +457,22 @@ func (s *WebhookStore) EventsAfter(ctx context.Context, pos hub.DispatchPosition
 	}
 	var out []*hub.Event
 	err := s.db.InSystem(ctx, func(tx pgx.Tx) error {
+		// An event's received_at is its inserting transaction's start, so
+		// one that commits late can land before events already read. The
+		// horizon is the start of the oldest transaction still open in this
+		// database (read first, before the events' snapshot): every event
+		// older than it is committed or never will be. A transaction older
+		// than lag (an index build, say) is assumed to insert no events, so
+		// it cannot hold dispatch back longer than lag.
+		var horizon time.Time
+		if err := tx.QueryRow(ctx, `SELECT GREATEST(COALESCE(min(xact_start), clock_timestamp()), clock_timestamp() - make_interval(secs => $1))
+			FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
+				AND state <> 'idle' AND pid <> pg_backend_pid()`, lag.Seconds()).Scan(&horizon); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT `+eventColumns+` FROM events
-			WHERE (received_at, id) > ($1, $2::uuid) AND received_at < now() - make_interval(secs => $3)
-			ORDER BY received_at, id LIMIT $4`, pos.ReceivedAt, id, lag.Seconds(), limit)
+			WHERE (received_at, id) > ($1, $2::uuid) AND received_at < $3
+			ORDER BY received_at, id LIMIT $4`, pos.ReceivedAt, id, horizon, limit)
 		if err != nil {
 			return err
 		}

@@ -129,8 +129,29 @@ func TestWebhookStore(t *testing.T) {
 	if err != nil || len(all) != 2 || all[0].ID != evs[0].ID {
 		t.Fatalf("events after start = %d, %v", len(all), err)
 	}
-	if young, _ := store.EventsAfter(ctx, hub.DispatchPosition{}, time.Hour, 10); len(young) != 0 {
-		t.Errorf("lag ignored: %d events", len(young))
+	// While a transaction that started earlier is open (it could still
+	// commit events older than those committed since), later events wait;
+	// they come once it ends.
+	open, err := db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open.Exec(ctx, `SELECT 1`); err != nil {
+		t.Fatal(err)
+	}
+	late := &hub.Event{TenantID: b.ID, Type: "x", Source: "c", Payload: json.RawMessage(`{}`)}
+	if _, err := events.AppendEvents(ctx, []*hub.Event{late}); err != nil {
+		t.Fatal(err)
+	}
+	if held, _ := store.EventsAfter(ctx, hub.DispatchPosition{}, time.Hour, 10); len(held) != 2 {
+		t.Errorf("with an older transaction open: %d events, want the 2 older than it", len(held))
+	}
+	if got, _ := store.EventsAfter(ctx, hub.DispatchPosition{}, 0, 10); len(got) != 3 {
+		t.Errorf("with no lag allowed: %d events, want 3", len(got))
+	}
+	_ = open.Rollback(ctx)
+	if got, _ := store.EventsAfter(ctx, hub.DispatchPosition{}, time.Hour, 10); len(got) != 3 || got[2].ID != late.ID {
+		t.Errorf("after it ended: %d events, want 3", len(got))
 	}
 	pos := hub.DispatchPosition{ReceivedAt: all[0].ReceivedAt, ID: all[0].ID}
 	if err := store.SetDispatchPosition(ctx, "w", pos); err != nil {
@@ -141,7 +162,7 @@ func TestWebhookStore(t *testing.T) {
 		t.Errorf("position = %+v, %v", back, err)
 	}
 	rest, _ := store.EventsAfter(ctx, back, 0, 10)
-	if len(rest) != 1 || rest[0].TenantID != b.ID {
+	if len(rest) != 2 || rest[0].TenantID != b.ID || rest[1].ID != late.ID {
 		t.Errorf("events after position = %+v", rest)
 	}
 

@@ -17,9 +17,10 @@ import (
 const (
 	DefaultPollInterval = 200 * time.Millisecond
 	DefaultBatch        = 100
-	// DefaultLag leaves events this young for the next poll, so an event
-	// whose transaction started earlier but committed later is not skipped.
-	DefaultLag = time.Second
+	// DefaultLag bounds how long a transaction still open may hold
+	// dispatch back: events are read up to the start of the oldest open
+	// transaction, or up to DefaultLag ago when that is older.
+	DefaultLag = 5 * time.Second
 	// dispatcherName names the position and the lock.
 	dispatcherName = "webhooks"
 )

@@ -85,6 +85,6 @@ func TestBenchEventToAction(t *testing.T) {
 			lat = append(lat, float64(c.Sub(at).Microseconds())/1000)
 		}
 	}
-	fmt.Printf("BENCH event to first action: %d of %d events, p50 %.0f ms, p99 %.0f ms (webhook ack -> rule's first platform call; dispatcher polls every 200 ms and waits 1 s for late commits)\n",
+	fmt.Printf("BENCH event to first action: %d of %d events, p50 %.0f ms, p99 %.0f ms (webhook ack -> rule's first platform call; the dispatcher polls every 200 ms)\n",
 		len(lat), n, pct(lat, 50), pct(lat, 99))
 }
