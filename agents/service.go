@@ -478,7 +478,10 @@ func (s *Service) Decide(ctx context.Context, p hub.Principal, runID string, req
 		if req.CallID == "" && len(run.PendingCalls) > 1 {
 			return nil, hub.InvalidField("call_id", "several calls wait for a decision; name one")
 		}
-		return nil, hub.Errorf(hub.ECONFLICT, "No tool call of this run waits for a decision%s.", map[bool]string{true: "", false: " with that id"}[req.CallID == ""])
+		if req.CallID != "" {
+			return nil, hub.Errorf(hub.ECONFLICT, "No tool call %q of this run waits for a decision.", req.CallID)
+		}
+		return nil, hub.Errorf(hub.ECONFLICT, "No tool call of this run waits for a decision.")
 	}
 	d := workflows.ApprovalDecision{CallID: call.CallID, Approved: req.Decision == "approve", By: p.Subject(), Comment: strings.TrimSpace(req.Comment)}
 	if err := s.cfg.Temporal.SignalWorkflow(ctx, run.WorkflowID, "", workflows.ApprovalSignal, d); err != nil {
