@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -131,31 +132,9 @@ func (s *AgentStore) Agent(ctx context.Context, tenantID, id string) (*hub.Agent
 
 // ListAgents implements hub.AgentStore.
 func (s *AgentStore) ListAgents(ctx context.Context, tenantID string, page hub.Page) ([]*hub.Agent, string, error) {
-	page = page.Normalize()
-	cur, err := decodeCursor(page.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	at, id := pageArgs(cur)
-	var out []*hub.Agent
-	err = s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+agentColumns+` FROM agents
-			WHERE tenant_id = $1 AND (created_at, id) < ($2, $3::uuid) ORDER BY created_at DESC, id DESC LIMIT $4`,
-			tenantID, at, id, page.Limit)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanAgent)
-		return err
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("postgres: list agents: %w", notFound(err, "Tenant"))
-	}
-	next := ""
-	if n := len(out); n > 0 {
-		next = nextCursor(n, page.Limit, out[n-1].CreatedAt, out[n-1].ID)
-	}
-	return out, next, nil
+	return listPage(ctx, s.db, tenantID, page, "list agents", `SELECT `+agentColumns+` FROM agents
+		WHERE tenant_id = $1 AND (created_at, id) < ($2, $3::uuid) ORDER BY created_at DESC, id DESC LIMIT $4`,
+		scanAgent, func(a *hub.Agent) (time.Time, string) { return a.CreatedAt, a.ID })
 }
 
 // UpdateAgent implements hub.AgentStore.
@@ -390,31 +369,9 @@ func (s *AgentStore) AgentRun(ctx context.Context, tenantID, id string) (*hub.Ag
 
 // ListAgentRuns implements hub.AgentStore.
 func (s *AgentStore) ListAgentRuns(ctx context.Context, tenantID, agentID string, page hub.Page) ([]*hub.AgentRun, string, error) {
-	page = page.Normalize()
-	cur, err := decodeCursor(page.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	at, id := pageArgs(cur)
-	var out []*hub.AgentRun
-	err = s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+agentRunColumns+` FROM agent_runs
-			WHERE tenant_id = $1 AND agent_id = $2 AND (started_at, id) < ($3, $4::uuid) ORDER BY started_at DESC, id DESC LIMIT $5`,
-			tenantID, agentID, at, id, page.Limit)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanAgentRun)
-		return err
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("postgres: list agent runs: %w", err)
-	}
-	next := ""
-	if n := len(out); n > 0 {
-		next = nextCursor(n, page.Limit, out[n-1].StartedAt, out[n-1].ID)
-	}
-	return out, next, nil
+	return listPage(ctx, s.db, tenantID, page, "list agent runs", `SELECT `+agentRunColumns+` FROM agent_runs
+		WHERE tenant_id = $1 AND (started_at, id) < ($2, $3::uuid) AND agent_id = $4 ORDER BY started_at DESC, id DESC LIMIT $5`,
+		scanAgentRun, func(r *hub.AgentRun) (time.Time, string) { return r.StartedAt, r.ID }, agentID)
 }
 
 // SetAgentRunStatus implements hub.AgentStore; a finished run keeps its status.

@@ -1,10 +1,14 @@
 package postgres
 
 import (
+	"context"
 	"encoding/base64"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	hub "github.com/bizoshub/bizos"
 )
@@ -53,4 +57,36 @@ func nextCursor(n, limit int, at time.Time, id string) string {
 		return ""
 	}
 	return cursor{At: at, ID: id}.encode()
+}
+
+// listPage runs one page of a tenant's list: query selects rows ordered
+// by (time, id) descending and takes the tenant ($1), the position
+// ($2, $3), then args, then the limit; key gives a row's (time, id).
+func listPage[T any](ctx context.Context, db *DB, tenantID string, page hub.Page, what, query string,
+	scan pgx.RowToFunc[T], key func(T) (time.Time, string), args ...any) ([]T, string, error) {
+	page = page.Normalize()
+	cur, err := decodeCursor(page.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	at, id := pageArgs(cur)
+	var out []T
+	err = db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		all := append(append([]any{tenantID, at, id}, args...), page.Limit)
+		rows, err := tx.Query(ctx, query, all...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scan)
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: %s: %w", what, notFound(err, "Tenant"))
+	}
+	next := ""
+	if n := len(out); n > 0 {
+		t, last := key(out[n-1])
+		next = nextCursor(n, page.Limit, t, last)
+	}
+	return out, next, nil
 }

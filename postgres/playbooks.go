@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -90,31 +91,9 @@ func (s *PlaybookStore) Playbook(ctx context.Context, tenantID, id string) (*hub
 
 // ListPlaybooks implements hub.PlaybookStore.
 func (s *PlaybookStore) ListPlaybooks(ctx context.Context, tenantID string, page hub.Page) ([]*hub.Playbook, string, error) {
-	page = page.Normalize()
-	cur, err := decodeCursor(page.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	at, id := pageArgs(cur)
-	var out []*hub.Playbook
-	err = s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+playbookColumns+` FROM playbooks
-			WHERE tenant_id = $1 AND (created_at, id) < ($2, $3::uuid) ORDER BY created_at DESC, id DESC LIMIT $4`,
-			tenantID, at, id, page.Limit)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanPlaybook)
-		return err
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("postgres: list playbooks: %w", notFound(err, "Tenant"))
-	}
-	next := ""
-	if n := len(out); n > 0 {
-		next = nextCursor(n, page.Limit, out[n-1].CreatedAt, out[n-1].ID)
-	}
-	return out, next, nil
+	return listPage(ctx, s.db, tenantID, page, "list playbooks", `SELECT `+playbookColumns+` FROM playbooks
+		WHERE tenant_id = $1 AND (created_at, id) < ($2, $3::uuid) ORDER BY created_at DESC, id DESC LIMIT $4`,
+		scanPlaybook, func(p *hub.Playbook) (time.Time, string) { return p.CreatedAt, p.ID })
 }
 
 // UpdatePlaybook implements hub.PlaybookStore.
