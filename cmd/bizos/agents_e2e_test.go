@@ -203,6 +203,23 @@ func TestAgentRunEndToEnd(t *testing.T) {
 		t.Errorf("no-model error does not say what to set: %s", r.Body)
 	}
 
+	// A tenant's provider key is sealed: never answered, never logged.
+	const providerKey = "sk-agents-e2e-0123456789abcdef"
+	if r := call(t, http.MethodPut, s.BrainURL+"/api/v1/llm-providers/openai", map[string]any{"api_key": providerKey}, bearer(a.AdminToken)); r.Status != 200 ||
+		strings.Contains(string(r.Body), providerKey) {
+		t.Fatalf("put provider: %d %s", r.Status, r.Body)
+	}
+	providers := call(t, http.MethodGet, s.BrainURL+"/api/v1/llm-providers", nil, bearer(a.ViewerToken))
+	if !strings.Contains(string(providers.Body), `"has_api_key":true`) || strings.Contains(string(providers.Body), providerKey) {
+		t.Errorf("providers = %s", providers.Body)
+	}
+	wantProblem(t, call(t, http.MethodPut, s.BrainURL+"/api/v1/llm-providers/openai", map[string]any{"api_key": "x"}, bearer(a.ViewerToken)), 403, hub.EFORBIDDEN)
+	defer func() {
+		if strings.Contains(s.logs.String(), providerKey) {
+			t.Error("the provider key appears in the logs")
+		}
+	}()
+
 	// Run 1: approve the write.
 	start := call(t, http.MethodPost, s.BrainURL+"/api/v1/agents/"+ag.ID+"/runs", map[string]any{"input": "Make sure new@acme.test is a customer."}, bearer(a.MemberToken))
 	if start.Status != 201 {
