@@ -13,11 +13,11 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/automation"
 	"github.com/bizoshub/bizos/devtemporal"
+	"github.com/bizoshub/bizos/internal/testenv"
 	"github.com/bizoshub/bizos/workflows"
 )
 
@@ -179,33 +179,8 @@ func TestRuleRunEndToEnd(t *testing.T) {
 	}
 
 	if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
-		recordHistory(t, ctx, c, okID, "../workflows/testdata/rule_run.json")
+		testenv.RecordHistory(t, ctx, c, okID, "", "../workflows/testdata/rule_run.json")
 	}
-}
-
-func recordHistory(t *testing.T, ctx context.Context, c client.Client, id, path string) {
-	t.Helper()
-	iter := c.GetWorkflowHistory(ctx, id, "", false, 0)
-	var events [][]byte
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := protojson.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, b)
-	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"events":[` + "\n")
-	buf.Write(bytes.Join(events, []byte(",\n")))
-	buf.WriteString("\n]}\n")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded %d events to %s", len(events), path)
 }
 
 // TestScheduledRuleEndToEnd keeps a scheduled rule's Temporal Schedule in
@@ -328,7 +303,7 @@ func TestScheduledRuleEndToEnd(t *testing.T) {
 		t.Errorf("run %+v, calls %+v", res, calls)
 	}
 	if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
-		recordHistory(t, ctx, c, fired.ExternalID, "../workflows/testdata/fire_rule_schedule.json")
+		testenv.RecordHistory(t, ctx, c, fired.ExternalID, "", "../workflows/testdata/fire_rule_schedule.json")
 	}
 
 	// Deleting the rule deletes its schedule.

@@ -1,7 +1,6 @@
 package knowledge_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"testing"
@@ -9,10 +8,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/devtemporal"
+	"github.com/bizoshub/bizos/internal/testenv"
 	"github.com/bizoshub/bizos/knowledge"
 	"github.com/bizoshub/bizos/workflows"
 )
@@ -95,31 +94,6 @@ func TestIngestionEndToEnd(t *testing.T) {
 	}
 
 	if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
-		recordHistory(t, ctx, c, workflows.IngestWorkflowID(doc.ID, 1), "../workflows/testdata/ingest_document.json")
+		testenv.RecordHistory(t, ctx, c, workflows.IngestWorkflowID(doc.ID, 1), "", "../workflows/testdata/ingest_document.json")
 	}
-}
-
-func recordHistory(t *testing.T, ctx context.Context, c client.Client, id, path string) {
-	t.Helper()
-	iter := c.GetWorkflowHistory(ctx, id, "", false, 0)
-	var events [][]byte
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := protojson.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, b)
-	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"events":[` + "\n")
-	buf.Write(bytes.Join(events, []byte(",\n")))
-	buf.WriteString("\n]}\n")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded %d events to %s", len(events), path)
 }

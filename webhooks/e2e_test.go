@@ -1,7 +1,6 @@
 package webhooks_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -15,10 +14,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/devtemporal"
+	"github.com/bizoshub/bizos/internal/testenv"
 	"github.com/bizoshub/bizos/stdwebhooks"
 	"github.com/bizoshub/bizos/webhooks"
 	"github.com/bizoshub/bizos/workflows"
@@ -207,31 +206,6 @@ func TestDeliveryEndToEnd(t *testing.T) {
 	}
 
 	if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
-		recordHistory(t, ctx, c, workflows.DeliveryWorkflowID(endpoints["/flaky"].ID, evs[1].ID, 0), "../workflows/testdata/deliver_webhook.json")
+		testenv.RecordHistory(t, ctx, c, workflows.DeliveryWorkflowID(endpoints["/flaky"].ID, evs[1].ID, 0), "", "../workflows/testdata/deliver_webhook.json")
 	}
-}
-
-func recordHistory(t *testing.T, ctx context.Context, c client.Client, id, path string) {
-	t.Helper()
-	iter := c.GetWorkflowHistory(ctx, id, "", false, 0)
-	var events [][]byte
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := protojson.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, b)
-	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"events":[` + "\n")
-	buf.Write(bytes.Join(events, []byte(",\n")))
-	buf.WriteString("\n]}\n")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded %d events to %s", len(events), path)
 }

@@ -335,7 +335,7 @@ func recordAgentHistory(t *testing.T, s *testStack, workflowID string) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	recordHistory(t, context.Background(), c, workflowID, "", "../../workflows/testdata/run_agent.json")
+	testenv.RecordHistory(t, context.Background(), c, workflowID, "", "../../workflows/testdata/run_agent.json")
 }
 
 // TestWorkerKilledMidAgentRun kills the only worker while an agent's write

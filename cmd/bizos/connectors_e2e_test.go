@@ -15,6 +15,7 @@ import (
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/internal/fakes"
+	"github.com/bizoshub/bizos/internal/testenv"
 	"github.com/bizoshub/bizos/workflows"
 )
 
@@ -255,7 +256,7 @@ func TestConnectorsEndToEnd(t *testing.T) {
 			t.Errorf("health check = %+v", res)
 		}
 		if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
-			recordHistory(t, ctx, c, run.GetID(), run.GetRunID(), "../../workflows/testdata/check_connections.json")
+			testenv.RecordHistory(t, ctx, c, run.GetID(), run.GetRunID(), "../../workflows/testdata/check_connections.json")
 		}
 	})
 

@@ -186,7 +186,7 @@ steps:
 		if err != nil {
 			t.Fatal(err)
 		}
-		recordHistory(t, context.Background(), hc, "playbook-run-"+runID, "", "../../workflows/testdata/run_playbook.json")
+		testenv.RecordHistory(t, context.Background(), hc, "playbook-run-"+runID, "", "../../workflows/testdata/run_playbook.json")
 		hc.Close()
 	}
 

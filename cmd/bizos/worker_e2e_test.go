@@ -1,17 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/bizoshub/bizos/internal/testenv"
 	"github.com/bizoshub/bizos/workflows"
 )
 
@@ -62,7 +60,7 @@ func TestWorkerRunsMaintenance(t *testing.T) {
 		t.Errorf("schedule intervals = %+v, want every hour", got)
 	}
 	if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
-		recordHistory(t, ctx, c, run.GetID(), run.GetRunID(), "../../workflows/testdata/purge_expired_credentials.json")
+		testenv.RecordHistory(t, ctx, c, run.GetID(), run.GetRunID(), "../../workflows/testdata/purge_expired_credentials.json")
 	}
 
 	// The connection health check runs on the same worker; with no
@@ -82,29 +80,4 @@ func TestWorkerRunsMaintenance(t *testing.T) {
 	if _, err := c.ScheduleClient().GetHandle(ctx, healthCheckScheduleID).Describe(ctx); err != nil {
 		t.Errorf("health check schedule: %v", err)
 	}
-}
-
-func recordHistory(t *testing.T, ctx context.Context, c client.Client, id, runID, path string) {
-	t.Helper()
-	iter := c.GetWorkflowHistory(ctx, id, runID, false, 0)
-	var events [][]byte
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := protojson.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		events = append(events, b)
-	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"events":[` + "\n")
-	buf.WriteString(string(bytes.Join(events, []byte(",\n"))))
-	buf.WriteString("\n]}\n")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded %d events to %s", len(events), strings.TrimPrefix(path, "../../"))
 }
