@@ -57,11 +57,13 @@ type User struct {
 
 // Membership is a user's role inside one tenant.
 type Membership struct {
-	TenantID  string    `json:"tenant_id"`
-	UserID    string    `json:"user_id"`
-	Email     string    `json:"email"`
-	Role      Role      `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
+	TenantID string `json:"tenant_id"`
+	// TenantName is the tenant's display name, for tenant pickers.
+	TenantName string    `json:"tenant_name,omitempty"`
+	UserID     string    `json:"user_id"`
+	Email      string    `json:"email"`
+	Role       Role      `json:"role"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // PrincipalKind says what kind of actor a Principal is.

@@ -41,10 +41,16 @@ type UserStore interface {
 type RefreshTokenStore interface {
 	// CreateRefreshToken stores a new token (starting or continuing a family).
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// RefreshToken returns the token with this hash when it can still be
+	// spent at now (not used, revoked or expired), without spending it;
+	// any other is EUNAUTHORIZED. It lets a caller check a request against
+	// the session before rotating.
+	RefreshToken(ctx context.Context, hash []byte, now time.Time) (*RefreshToken, error)
 	// RotateRefreshToken atomically spends the token with hash old and stores
-	// next in the same family, returning the spent token. Presenting a token
-	// that was already spent or revoked revokes its whole family and is
-	// EUNAUTHORIZED; an unknown or expired token is EUNAUTHORIZED.
+	// next in the same family, returning the spent token. next carries the
+	// spent token's tenant unless next.TenantID is set (a tenant switch).
+	// Presenting a token that was already spent or revoked revokes its whole
+	// family and is EUNAUTHORIZED; an unknown or expired token is EUNAUTHORIZED.
 	RotateRefreshToken(ctx context.Context, old []byte, next *RefreshToken, now time.Time) (*RefreshToken, error)
 	// RevokeRefreshFamily revokes the family of the token with this hash.
 	// An unknown hash is not an error.

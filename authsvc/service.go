@@ -261,19 +261,47 @@ func (s *Service) newRefresh(now time.Time) (*issuedRefresh, error) {
 // RefreshRequest is the body of POST /auth/refresh and /auth/logout.
 type RefreshRequest struct {
 	RefreshToken hub.Secret `json:"refresh_token"`
+	// TenantID switches the session to another tenant on refresh; logout ignores it.
+	TenantID string `json:"tenant_id,omitempty" doc:"switch the session to this tenant (a membership, or any active tenant for a super admin)"`
 }
 
-// Refresh spends a refresh token and returns a new token pair.
+var errRefreshInvalid = hub.Errorf(hub.EUNAUTHORIZED, "The refresh token is invalid or expired.")
+
+// Refresh spends a refresh token and returns a new token pair. With a
+// TenantID other than the session's, the new pair is bound to that tenant;
+// the switch is checked before the token is spent, so a refused switch
+// leaves the session usable.
 func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (*Tokens, error) {
 	if !strings.HasPrefix(req.RefreshToken.Reveal(), refreshPrefix) {
-		return nil, hub.Errorf(hub.EUNAUTHORIZED, "The refresh token is invalid or expired.")
+		return nil, errRefreshInvalid
 	}
 	now := s.cfg.Now()
+	hash := hashToken(req.RefreshToken.Reveal())
 	next, err := s.newRefresh(now)
 	if err != nil {
 		return nil, err
 	}
-	spent, err := s.cfg.RefreshTokens.RotateRefreshToken(ctx, hashToken(req.RefreshToken.Reveal()), next.record, now)
+	var switchFrom string
+	switching := false
+	if req.TenantID != "" {
+		// A token that cannot be spent falls through to the rotation, which
+		// answers it (and ends the family of a replayed one).
+		if cur, err := s.cfg.RefreshTokens.RefreshToken(ctx, hash, now); err == nil && cur.TenantID != req.TenantID {
+			user, err := s.cfg.Users.User(ctx, cur.UserID)
+			if err != nil {
+				return nil, hub.Errorf(hub.EUNAUTHORIZED, "The account no longer exists.")
+			}
+			if err := s.switchAllowed(ctx, user, req.TenantID); err != nil {
+				s.cfg.Log.WarnContext(ctx, "tenant switch refused", "user_id", user.ID, "tenant_id", req.TenantID,
+					"err", err, "request_id", hub.RequestMetaFromContext(ctx).RequestID)
+				return nil, err
+			}
+			next.record.TenantID, switchFrom, switching = req.TenantID, cur.TenantID, true
+		} else if err != nil && hub.ErrorCode(err) != hub.EUNAUTHORIZED {
+			return nil, err
+		}
+	}
+	spent, err := s.cfg.RefreshTokens.RotateRefreshToken(ctx, hash, next.record, now)
 	if err != nil {
 		if hub.ErrorCode(err) == hub.EUNAUTHORIZED {
 			s.cfg.Log.WarnContext(ctx, "refresh refused", "err", err, "request_id", hub.RequestMetaFromContext(ctx).RequestID)
@@ -284,17 +312,46 @@ func (s *Service) Refresh(ctx context.Context, req RefreshRequest) (*Tokens, err
 	if err != nil {
 		return nil, err
 	}
-	if spent.TenantID != "" {
-		if err := s.checkActive(ctx, spent.TenantID); err != nil {
+	tenantID := next.record.TenantID
+	if !switching && tenantID != "" {
+		if err := s.checkActive(ctx, tenantID); err != nil {
 			return nil, err
 		}
 		if !user.SuperAdmin {
-			if _, err := s.cfg.Users.Membership(ctx, spent.TenantID, user.ID); err != nil {
+			if _, err := s.cfg.Users.Membership(ctx, tenantID, user.ID); err != nil {
 				return nil, hub.Errorf(hub.EUNAUTHORIZED, "You are no longer a member of this tenant.")
 			}
 		}
 	}
-	return s.issue(ctx, user, spent.TenantID, next)
+	tokens, err := s.issue(ctx, user, tenantID, next)
+	if err != nil {
+		return nil, err
+	}
+	if switching {
+		s.audit(ctx, tenantID, hub.Principal{Kind: hub.PrincipalUser, ID: user.ID}, "auth.switch_tenant", "tenant", tenantID,
+			map[string]any{"from_tenant_id": switchFrom})
+	}
+	return tokens, nil
+}
+
+// switchAllowed reports whether user may move a session to tenantID: a
+// member of it (any tenant for a super admin), and the tenant is active.
+func (s *Service) switchAllowed(ctx context.Context, user *hub.User, tenantID string) error {
+	if !user.SuperAdmin {
+		if _, err := s.cfg.Users.Membership(ctx, tenantID, user.ID); err != nil {
+			if hub.ErrorCode(err) == hub.ENOTFOUND {
+				return hub.Errorf(hub.EFORBIDDEN, "You are not a member of this tenant.")
+			}
+			return err
+		}
+	}
+	if err := s.checkActive(ctx, tenantID); err != nil {
+		if hub.ErrorCode(err) == hub.ENOTFOUND {
+			return hub.Errorf(hub.EFORBIDDEN, "There is no such tenant to switch to.")
+		}
+		return err
+	}
+	return nil
 }
 
 // Logout ends the session the refresh token belongs to.

@@ -155,6 +155,9 @@ func TestRefreshTokenRotationAndReuse(t *testing.T) {
 	if err := store.CreateRefreshToken(ctx, first); err != nil {
 		t.Fatal(err)
 	}
+	if got, err := store.RefreshToken(ctx, []byte("h1"), now); err != nil || got.ID != first.ID || got.UserID != u.ID {
+		t.Fatalf("peek = %+v, %v", got, err)
+	}
 	second := &hub.RefreshToken{Hash: []byte("h2"), ExpiresAt: now.Add(time.Hour)}
 	spent, err := store.RotateRefreshToken(ctx, []byte("h1"), second, now)
 	if err != nil {
@@ -162,6 +165,9 @@ func TestRefreshTokenRotationAndReuse(t *testing.T) {
 	}
 	if spent.UserID != u.ID || second.FamilyID != first.FamilyID {
 		t.Fatalf("rotation lost the family: spent=%+v next=%+v", spent, second)
+	}
+	if _, err := store.RefreshToken(ctx, []byte("h1"), now); hub.ErrorCode(err) != hub.EUNAUTHORIZED {
+		t.Errorf("peek at a spent token: err = %v, want unauthorized", err)
 	}
 	// Replaying the spent token revokes the family, including the fresh token.
 	if _, err := store.RotateRefreshToken(ctx, []byte("h1"), &hub.RefreshToken{Hash: []byte("h3"), ExpiresAt: now.Add(time.Hour)}, now); hub.ErrorCode(err) != hub.EUNAUTHORIZED {
@@ -183,6 +189,65 @@ func TestRefreshTokenRotationAndReuse(t *testing.T) {
 	n, err := store.PurgeRefreshTokens(ctx, now)
 	if err != nil || n != 1 {
 		t.Errorf("purge = %d, %v; want 1", n, err)
+	}
+}
+
+func TestRefreshTokenRotationSwitchesTenant(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.NewDB(t)
+	tenants, users, store := postgres.NewTenantStore(db), postgres.NewUserStore(db), postgres.NewRefreshTokenStore(db)
+	a, b := mustTenant(t, tenants, "alpha"), mustTenant(t, tenants, "beta")
+	u := mustUser(t, users, "s@x.io")
+	now := time.Now()
+	if err := store.CreateRefreshToken(ctx, &hub.RefreshToken{UserID: u.ID, TenantID: a.ID, Hash: []byte("s1"), ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	kept := &hub.RefreshToken{Hash: []byte("s2"), ExpiresAt: now.Add(time.Hour)}
+	if _, err := store.RotateRefreshToken(ctx, []byte("s1"), kept, now); err != nil || kept.TenantID != a.ID {
+		t.Fatalf("rotation without a switch: tenant %q, %v; want %q", kept.TenantID, err, a.ID)
+	}
+	switched := &hub.RefreshToken{TenantID: b.ID, Hash: []byte("s3"), ExpiresAt: now.Add(time.Hour)}
+	spent, err := store.RotateRefreshToken(ctx, []byte("s2"), switched, now)
+	if err != nil || spent.TenantID != a.ID || switched.FamilyID != kept.FamilyID {
+		t.Fatalf("switch: spent %+v, next %+v, %v", spent, switched, err)
+	}
+	if got, err := store.RefreshToken(ctx, []byte("s3"), now); err != nil || got.TenantID != b.ID {
+		t.Errorf("stored switched token = %+v, %v; want tenant %q", got, err, b.ID)
+	}
+}
+
+func TestMembershipsNameTheirTenant(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.NewDB(t)
+	tenants, users := postgres.NewTenantStore(db), postgres.NewUserStore(db)
+	a, b := mustTenant(t, tenants, "alpha"), mustTenant(t, tenants, "beta")
+	u := mustUser(t, users, "m@x.io")
+	added, err := users.AddMembership(ctx, a.ID, u.ID, hub.RoleMember)
+	if err != nil || added.TenantName != "alpha" {
+		t.Fatalf("add = %+v, %v", added, err)
+	}
+	if _, err := users.AddMembership(ctx, b.ID, u.ID, hub.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := users.UserMemberships(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.TenantID+" "+m.TenantName+" "+string(m.Role))
+	}
+	want := []string{a.ID + " alpha member", b.ID + " beta viewer"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("memberships (-want +got):\n%s", diff)
+	}
+	one, err := users.Membership(ctx, b.ID, u.ID)
+	if err != nil || one.TenantName != "beta" {
+		t.Errorf("membership = %+v, %v", one, err)
+	}
+	members, _, err := users.ListMembers(ctx, a.ID, hub.Page{})
+	if err != nil || len(members) != 1 || members[0].TenantName != "alpha" {
+		t.Errorf("members = %+v, %v", members, err)
 	}
 }
 

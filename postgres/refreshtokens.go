@@ -46,6 +46,28 @@ func (s *RefreshTokenStore) CreateRefreshToken(ctx context.Context, t *hub.Refre
 	return nil
 }
 
+// RefreshToken implements hub.RefreshTokenStore.
+func (s *RefreshTokenStore) RefreshToken(ctx context.Context, hash []byte, now time.Time) (*hub.RefreshToken, error) {
+	var t hub.RefreshToken
+	var tenantID *string
+	err := s.db.InSystem(ctx, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id, family_id, user_id, tenant_id::text, expires_at, created_at
+			FROM refresh_tokens WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2`, hash, now).
+			Scan(&t.ID, &t.FamilyID, &t.UserID, &tenantID, &t.ExpiresAt, &t.CreatedAt)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errRefreshInvalid
+	}
+	if err != nil {
+		return nil, fmt.Errorf("postgres: refresh token: %w", err)
+	}
+	if tenantID != nil {
+		t.TenantID = *tenantID
+	}
+	t.Hash = hash
+	return &t, nil
+}
+
 // RotateRefreshToken implements hub.RefreshTokenStore.
 func (s *RefreshTokenStore) RotateRefreshToken(ctx context.Context, old []byte, next *hub.RefreshToken, now time.Time) (*hub.RefreshToken, error) {
 	var spent hub.RefreshToken
@@ -80,7 +102,10 @@ func (s *RefreshTokenStore) RotateRefreshToken(ctx context.Context, old []byte, 
 		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = $2 WHERE id = $1`, spent.ID, now); err != nil {
 			return err
 		}
-		next.FamilyID, next.UserID, next.TenantID = spent.FamilyID, spent.UserID, spent.TenantID
+		next.FamilyID, next.UserID = spent.FamilyID, spent.UserID
+		if next.TenantID == "" {
+			next.TenantID = spent.TenantID
+		}
 		return insertRefreshToken(ctx, tx, next)
 	})
 	if err != nil {

@@ -70,9 +70,9 @@ func (s *UserStore) AddMembership(ctx context.Context, tenantID, userID string, 
 	m := hub.Membership{TenantID: tenantID, UserID: userID, Role: role}
 	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `WITH m AS (
-				INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) RETURNING created_at, user_id)
-			SELECT m.created_at, u.email FROM m JOIN users u ON u.id = m.user_id`,
-			tenantID, userID, string(role)).Scan(&m.CreatedAt, &m.Email)
+				INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) RETURNING created_at, user_id, tenant_id)
+			SELECT m.created_at, u.email, t.name FROM m JOIN users u ON u.id = m.user_id JOIN tenants t ON t.id = m.tenant_id`,
+			tenantID, userID, string(role)).Scan(&m.CreatedAt, &m.Email, &m.TenantName)
 	})
 	if isUniqueViolation(err) {
 		return nil, hub.Errorf(hub.ECONFLICT, "This user is already a member of the tenant.")
@@ -83,12 +83,17 @@ func (s *UserStore) AddMembership(ctx context.Context, tenantID, userID string, 
 	return &m, nil
 }
 
-const membershipColumns = `m.tenant_id, m.user_id, u.email, m.role, m.created_at`
+// membershipColumns and membershipFrom select memberships with the user's
+// email and the tenant's name.
+const (
+	membershipColumns = `m.tenant_id, t.name, m.user_id, u.email, m.role, m.created_at`
+	membershipFrom    = ` FROM memberships m JOIN users u ON u.id = m.user_id JOIN tenants t ON t.id = m.tenant_id`
+)
 
 func scanMembership(r pgx.CollectableRow) (*hub.Membership, error) {
 	var m hub.Membership
 	var role string
-	err := r.Scan(&m.TenantID, &m.UserID, &m.Email, &role, &m.CreatedAt)
+	err := r.Scan(&m.TenantID, &m.TenantName, &m.UserID, &m.Email, &role, &m.CreatedAt)
 	m.Role = hub.Role(role)
 	return &m, err
 }
@@ -97,7 +102,7 @@ func scanMembership(r pgx.CollectableRow) (*hub.Membership, error) {
 func (s *UserStore) Membership(ctx context.Context, tenantID, userID string) (*hub.Membership, error) {
 	var m *hub.Membership
 	err := s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+membershipColumns+` FROM memberships m JOIN users u ON u.id = m.user_id
+		rows, err := tx.Query(ctx, `SELECT `+membershipColumns+membershipFrom+`
 			WHERE m.tenant_id = $1 AND m.user_id = $2`, tenantID, userID)
 		if err != nil {
 			return err
@@ -115,7 +120,7 @@ func (s *UserStore) Membership(ctx context.Context, tenantID, userID string) (*h
 func (s *UserStore) UserMemberships(ctx context.Context, userID string) ([]*hub.Membership, error) {
 	var out []*hub.Membership
 	err := s.db.InSystem(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+membershipColumns+` FROM memberships m JOIN users u ON u.id = m.user_id
+		rows, err := tx.Query(ctx, `SELECT `+membershipColumns+membershipFrom+`
 			WHERE m.user_id = $1 ORDER BY m.created_at, m.tenant_id`, userID)
 		if err != nil {
 			return err
@@ -139,7 +144,7 @@ func (s *UserStore) ListMembers(ctx context.Context, tenantID string, page hub.P
 	at, id := pageArgs(c)
 	var out []*hub.Membership
 	err = s.db.InTenant(ctx, tenantID, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+membershipColumns+` FROM memberships m JOIN users u ON u.id = m.user_id
+		rows, err := tx.Query(ctx, `SELECT `+membershipColumns+membershipFrom+`
 			WHERE m.tenant_id = $1 AND (m.created_at, m.user_id) < ($2, $3::uuid)
 			ORDER BY m.created_at DESC, m.user_id DESC LIMIT $4`, tenantID, at, id, page.Limit)
 		if err != nil {
