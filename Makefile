@@ -7,16 +7,31 @@ BIZOS_ADMIN_EMAIL ?= admin@bizos.local
 BIZOS_ADMIN_PASSWORD ?= bizos-admin-123
 export BIZOS_ADMIN_EMAIL BIZOS_ADMIN_PASSWORD
 
-.PHONY: run test bench build services migrate lint clean
+.PHONY: run test bench build portal portal-check services browser migrate lint clean
 
-## run: install/start PostgreSQL and Redis if needed, build, and run everything (`bizos dev`)
-run: services build
+## run: install/start PostgreSQL and Redis if needed, build the portal and the binary, and run everything (`bizos dev`)
+run: services portal build
 	$(BIN) dev
 
-## test: every test, against the real PostgreSQL, Redis and embedded Temporal
-test: services
+## test: every test, against the real PostgreSQL, Redis and embedded Temporal; the portal's
+## unit tests (Vitest) and its browser tests (Debian's Chromium, driven from cmd/bizos)
+test: services browser
+	bash scripts/portal.sh --require
+	$(MAKE) portal-check
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+## portal: build the web app into portal/dist/app (embedded by the next `make build`)
+portal:
+	bash scripts/portal.sh
+
+## portal-check: type-check the portal and run its unit tests
+portal-check:
+	cd portal && npx tsc --noEmit -p . && npx vitest run
+
+## browser: install Debian's Chromium for the portal's browser tests
+browser:
+	bash scripts/chromium.sh
 
 ## bench: performance figures and ratios measured side by side in one run
 bench: services
@@ -24,7 +39,7 @@ bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 200000x ./rules/ | grep -E '^(Benchmark|ok|FAIL)'
 	$(GO) test -tags bench -run '^TestBenchKnowledgeSearch' -count=1 -timeout 30m -v ./knowledge/ | grep -E '^(BENCH|---|ok|FAIL)'
 
-## build: the bizos binary
+## build: the bizos binary (with whatever portal build portal/dist/app holds)
 build:
 	$(GO) build -o $(BIN) ./cmd/bizos
 

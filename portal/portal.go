@@ -1,6 +1,7 @@
-// Package portal serves the web app: its static files, embedded in the
-// binary, and a reverse proxy that sends /api to brain and /auth (with the
-// JWKS and tenant administration) to authsvc.
+// Package portal serves the web app: the production build of the React
+// portal embedded in the binary, its browser session (the refresh token in
+// an HttpOnly cookie), and a reverse proxy that sends /api and /hooks to
+// brain and /auth, /tenants and the JWKS to authsvc.
 package portal
 
 import (
@@ -11,11 +12,15 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"path"
 	"strings"
 )
 
-//go:embed static
-var static embed.FS
+// dist holds the Vite build in dist/app (see package.json); dist/.gitkeep
+// keeps the directory in a fresh checkout so the binary builds without it.
+//
+//go:embed all:dist
+var dist embed.FS
 
 // Config says where the portal's back ends are.
 type Config struct {
@@ -26,19 +31,22 @@ type Config struct {
 
 // New returns the portal's handler.
 func New(cfg Config) (http.Handler, error) {
-	brain, err := proxy(cfg.BrainURL, cfg.Log)
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	_, brain, err := proxy(cfg.BrainURL, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
-	auth, err := proxy(cfg.AuthURL, cfg.Log)
+	authURL, auth, err := proxy(cfg.AuthURL, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
-	files, err := fs.Sub(static, "static")
+	app, err := fs.Sub(dist, "dist/app")
 	if err != nil {
-		return nil, fmt.Errorf("portal: static files: %w", err)
+		return nil, fmt.Errorf("portal: embedded build: %w", err)
 	}
-	fileServer := http.FileServerFS(files)
+	sessions := &sessionHandler{authURL: authURL.String(), client: &http.Client{Timeout: sessionCallTimeout}, log: cfg.Log}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", brain)
 	mux.Handle("/hooks/", brain)
@@ -46,31 +54,109 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("/tenants", auth)
 	mux.Handle("/tenants/", auth)
 	mux.Handle("/.well-known/", auth)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
-		fileServer.ServeHTTP(w, r)
-	})
+	mux.Handle("/session/", sessions)
+	mux.Handle("/", newAppHandler(app))
 	return mux, nil
 }
 
-func proxy(raw string, log *slog.Logger) (http.Handler, error) {
+// Built reports whether the binary carries a portal build.
+func Built() bool {
+	_, err := fs.Stat(dist, "dist/app/index.html")
+	return err == nil
+}
+
+func proxy(raw string, log *slog.Logger) (*url.URL, http.Handler, error) {
 	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
 	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("portal: bad back-end URL %q", raw)
+		return nil, nil, fmt.Errorf("portal: bad back-end URL %q", raw)
 	}
 	p := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
 			r.SetXForwarded()
 		},
+		// Server-sent events (agent runs) must reach the browser as they come.
+		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			log.Warn("portal proxy failed", "backend", u.Host, "path", r.URL.Path, "err", err)
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(http.StatusBadGateway)
-			fmt.Fprintf(w, `{"type":"about:blank","title":"Bad Gateway","status":502,"code":"unavailable","detail":"The %s service is not reachable."}`, u.Host)
+			writeProblem(w, http.StatusBadGateway, "unavailable", fmt.Sprintf("The %s service is not reachable.", u.Host))
 		},
 	}
-	return p, nil
+	return u, p, nil
 }
+
+func writeProblem(w http.ResponseWriter, status int, code, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"type":"about:blank","title":%q,"status":%d,"code":%q,"detail":%q}`, http.StatusText(status), status, code, detail)
+}
+
+// appHandler serves the single-page app: hashed assets for a year, and
+// index.html (no-cache) for every other path so client routes load.
+type appHandler struct {
+	files fs.FS
+	index []byte
+	fsrv  http.Handler
+}
+
+func newAppHandler(files fs.FS) http.Handler {
+	index, err := fs.ReadFile(files, "index.html")
+	if err != nil {
+		return http.HandlerFunc(notBuilt)
+	}
+	return &appHandler{files: files, index: index, fsrv: http.FileServerFS(files)}
+}
+
+const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " +
+	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+func securityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+}
+
+func (a *appHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		writeProblem(w, http.StatusMethodNotAllowed, "invalid", "The portal serves pages with GET only.")
+		return
+	}
+	securityHeaders(w.Header())
+	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	if name != "" && name != "index.html" {
+		if st, err := fs.Stat(a.files, name); err == nil && !st.IsDir() {
+			if strings.HasPrefix(name, "assets/") {
+				w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+			}
+			a.fsrv.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(name, "assets/") || path.Ext(name) != "" {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	_, _ = w.Write(a.index)
+}
+
+// notBuilt answers every page when the binary was built without the portal.
+func notBuilt(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(w.Header())
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusServiceUnavailable)
+	fmt.Fprint(w, notBuiltPage)
+}
+
+const notBuiltPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>BizOS Hub: portal not built</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;line-height:1.5}code{background:#eef;padding:.1rem .3rem;border-radius:4px}</style></head>
+<body><h1>BizOS Hub</h1>
+<p>This <code>bizos</code> binary was built without the web portal.
+The API works (<code>/api/v1</code>, <code>/auth</code>); to get the portal, build it and then the binary:</p>
+<pre><code>make portal build</code></pre>
+<p>(<code>make run</code> does both.) The portal's sources are in <code>portal/</code>; its build goes to <code>portal/dist/app</code>, which is embedded.</p>
+</body></html>`
