@@ -72,6 +72,7 @@ function NavLink({ href, children }: { href: string; children: ReactNode }) {
 /** Shell is the signed-in frame: navigation, tenant switcher, sign-out. */
 function Shell({ children }: { children: ReactNode }) {
   const { me, logout, switchTenant } = useSession()
+  const [, navigate] = useLocation()
   const superAdmin = me?.user.super_admin ?? false
   const memberships = me?.memberships ?? []
   const hasTenant = !!me?.tenant_id
@@ -124,7 +125,7 @@ function Shell({ children }: { children: ReactNode }) {
             <br />
             <span className="muted small">{superAdmin ? 'Super admin' : titleCase(me?.role ?? '')}</span>
           </span>
-          <button type="button" className="btn btn-secondary" onClick={() => void logout()}>
+          <button type="button" className="btn btn-secondary" onClick={() => void logout().then(() => navigate('/login', { replace: true }))}>
             Sign out
           </button>
         </div>
