@@ -34,7 +34,8 @@ browser:
 	bash scripts/chromium.sh
 
 ## bench: performance figures and ratios measured side by side in one run
-bench: services
+bench: services browser
+	bash scripts/portal.sh --require
 	$(GO) test -tags bench -run '^TestBench' -count=1 -timeout 20m -v ./cmd/bizos | grep -E '^(BENCH|---|ok|FAIL|PASS)|bench_test'
 	$(GO) test -run '^$$' -bench . -benchtime 200000x ./rules/ | grep -E '^(Benchmark|ok|FAIL)'
 	$(GO) test -tags bench -run '^TestBenchKnowledgeSearch' -count=1 -timeout 30m -v ./knowledge/ | grep -E '^(BENCH|---|ok|FAIL)'
