@@ -72,6 +72,49 @@ type ConnectionStore interface {
 	// ConnectionByInboundToken finds a connection, across tenants, by the
 	// token of its inbound webhook URL, or ENOTFOUND.
 	ConnectionByInboundToken(ctx context.Context, token string) (*Connection, error)
+	// A connection store keeps the connections' check history too.
+	ConnectionCheckStore
+}
+
+// Sources of a connection check.
+const (
+	CheckSourceTest      = "test"      // POST /api/v1/connections/{id}/test
+	CheckSourceScheduled = "scheduled" // the worker's health sweep
+	CheckSourceConnect   = "connect"   // the live check made while connecting or reconnecting
+)
+
+// ConnectionCheckHistory is how many checks are kept per connection; older
+// ones are deleted as new ones are recorded.
+const ConnectionCheckHistory = 100
+
+// ConnectionCheck is one live check of a connection and its outcome.
+type ConnectionCheck struct {
+	ID           string    `json:"id"`
+	TenantID     string    `json:"tenant_id"`
+	ConnectionID string    `json:"connection_id"`
+	CheckedAt    time.Time `json:"checked_at"`
+	// Status is the connection's status after the check.
+	Status string `json:"status"`
+	// OK says whether the platform accepted the check.
+	OK bool `json:"ok"`
+	// Error is the reason the check failed.
+	Error string `json:"error,omitempty"`
+	// LatencyMS is how long the check took, in milliseconds.
+	LatencyMS int `json:"latency_ms"`
+	// Source is CheckSourceTest, CheckSourceScheduled or CheckSourceConnect.
+	Source string `json:"source"`
+}
+
+// ConnectionCheckStore keeps the history of connections' live checks.
+type ConnectionCheckStore interface {
+	// RecordConnectionCheck records the outcome of a live check: the
+	// connection takes chk.Status and chk.Error as its status and last error
+	// (checked now), and chk joins its history, keeping the newest
+	// ConnectionCheckHistory, in one transaction. It fills ID, TenantID and
+	// CheckedAt; a connection that is gone is ENOTFOUND.
+	RecordConnectionCheck(ctx context.Context, tenantID string, chk *ConnectionCheck) error
+	// ListConnectionChecks pages through a connection's checks, newest first.
+	ListConnectionChecks(ctx context.Context, tenantID, connectionID string, page Page) ([]*ConnectionCheck, string, error)
 }
 
 // ConnectionRef names one connection of one tenant.
@@ -90,7 +133,9 @@ type ConnectionSweeper interface {
 
 // ConnectionChecker checks a connection live and records the outcome.
 type ConnectionChecker interface {
-	Test(ctx context.Context, tenantID, id string) (*Connection, error)
+	// Check runs the connection's verification call, records the outcome
+	// and its source (CheckSourceTest, ...) and returns the connection.
+	Check(ctx context.Context, tenantID, id, source string) (*Connection, error)
 }
 
 // OAuthApp is a tenant's own OAuth client registration at a platform, used

@@ -76,6 +76,10 @@ func (h *Handler) Routes() []httpapi.Route {
 			Status: http.StatusNoContent, Handler: h.disconnect}),
 		write(httpapi.Route{Method: http.MethodPost, Path: "/api/v1/connections/:id/test", Summary: "Check the connection live and record the outcome",
 			Response: hub.Connection{}, Handler: h.test}),
+		read(httpapi.Route{Method: http.MethodGet, Path: "/api/v1/connections/:id/checks",
+			Summary:  "The connection's check history (tests, scheduled health checks, connects), newest first; the newest 100 are kept",
+			Query:    map[string]string{"cursor": "next_cursor of the previous page", "limit": "page size, 1-200"},
+			Response: httpapi.List[*hub.ConnectionCheck]{}, Handler: h.listChecks}),
 		write(httpapi.Route{Method: http.MethodGet, Path: "/api/v1/oauth/:provider/authorize", Summary: "Start connecting with OAuth: answers the platform URL to open",
 			Query: map[string]string{"name": "connection name", "return_to": "portal path to come back to", "connection_id": "reconnect this connection",
 				"config.<field>": "connect-form fields, e.g. config.shop"},
@@ -236,6 +240,22 @@ func (h *Handler) test(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.svc.present(conn))
 }
 
+func (h *Handler) listChecks(c echo.Context) error {
+	page, err := httpapi.PageFrom(c)
+	if err != nil {
+		return err
+	}
+	ctx, tenantID, id := c.Request().Context(), httpapi.Principal(c).TenantID, c.Param("id")
+	if _, err := h.svc.cfg.Store.Connection(ctx, tenantID, id); err != nil {
+		return err
+	}
+	items, next, err := h.svc.cfg.Store.ListConnectionChecks(ctx, tenantID, id, page)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, httpapi.NewList(items, next))
+}
+
 func (h *Handler) crm(c echo.Context) error {
 	q := CRMQuery{Email: c.QueryParam("email"), ConnectionID: c.QueryParam("connection_id"), Cursor: c.QueryParam("cursor")}
 	if v := c.QueryParam("updated_since"); v != "" {
@@ -385,7 +405,9 @@ func (h *Handler) authorize(c echo.Context) error {
 func (h *Handler) callback(c echo.Context) error {
 	res, err := h.svc.Callback(c.Request().Context(), c.QueryParams())
 	if res != nil && res.ReturnTo != "" {
-		target := res.ReturnTo
+		// return_to is a portal path (checked when the flow started); the
+		// browser may have reached brain directly, so name the portal's host.
+		target := strings.TrimSuffix(h.svc.cfg.PortalURL, "/") + res.ReturnTo
 		sep := "?"
 		if strings.Contains(target, "?") {
 			sep = "&"

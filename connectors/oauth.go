@@ -233,9 +233,11 @@ func (s *Service) Callback(ctx context.Context, query url.Values) (*CallbackResu
 	if err := s.runHooks(ctx, prov, conn, creds, hookConnect); err != nil {
 		return result, err
 	}
+	started := time.Now()
 	if err := s.verify(ctx, prov, conn, creds); err != nil {
 		return result, err
 	}
+	latency := time.Since(started)
 	if st.ConnectionID != "" {
 		s.cache.forget(st.TenantID, st.ConnectionID)
 		_, version, err := s.cfg.Store.ConnectionCredentials(ctx, st.TenantID, st.ConnectionID)
@@ -245,12 +247,14 @@ func (s *Service) Callback(ctx context.Context, query url.Values) (*CallbackResu
 		if _, err := s.cfg.Store.UpdateCredentials(ctx, st.TenantID, st.ConnectionID, creds, version); err != nil {
 			return result, err
 		}
+		s.recordConnectCheck(ctx, &hub.Connection{TenantID: st.TenantID, ID: st.ConnectionID}, latency)
 		result.Connection, err = s.cfg.Store.Connection(ctx, st.TenantID, st.ConnectionID)
 		return result, err
 	}
 	if err := s.cfg.Store.CreateConnection(ctx, conn, creds); err != nil {
 		return result, err
 	}
+	s.recordConnectCheck(ctx, conn, latency)
 	s.registerWebhooks(ctx, prov, conn)
 	result.Connection = conn
 	return result, nil

@@ -43,6 +43,9 @@ type Config struct {
 	// PublicURL is brain's external base URL; the OAuth redirect URI is
 	// PublicURL + "/api/v1/oauth/callback".
 	PublicURL string
+	// PortalURL is the web portal's base URL; the OAuth callback sends the
+	// browser to PortalURL + return_to (a bare return_to path when empty).
+	PortalURL string
 	Log       *slog.Logger
 	// Timeout bounds one upstream call (30 s when zero).
 	Timeout time.Duration
@@ -230,14 +233,29 @@ func (s *Service) Connect(ctx context.Context, p hub.Principal, req ConnectReque
 	if err := s.runHooks(ctx, prov, conn, creds, hookConnect); err != nil {
 		return nil, err
 	}
+	started := time.Now()
 	if err := s.verify(ctx, prov, conn, creds); err != nil {
 		return nil, err
 	}
+	latency := time.Since(started)
 	if err := s.cfg.Store.CreateConnection(ctx, conn, creds); err != nil {
 		return nil, err
 	}
+	s.recordConnectCheck(ctx, conn, latency)
 	s.registerWebhooks(ctx, prov, conn)
 	return conn, nil
+}
+
+// recordConnectCheck adds the live check made while connecting to the
+// connection's history. A failure is logged: the connection stands.
+func (s *Service) recordConnectCheck(ctx context.Context, conn *hub.Connection, latency time.Duration) {
+	chk := &hub.ConnectionCheck{ConnectionID: conn.ID, Status: hub.ConnectionConnected, OK: true,
+		LatencyMS: int(latency.Milliseconds()), Source: hub.CheckSourceConnect}
+	if err := s.cfg.Store.RecordConnectionCheck(ctx, conn.TenantID, chk); err != nil {
+		s.cfg.Log.ErrorContext(ctx, "record connection check failed", "connection_id", conn.ID, "err", err)
+		return
+	}
+	conn.Status, conn.LastError, conn.LastCheckedAt = chk.Status, "", &chk.CheckedAt
 }
 
 // verify runs the provider's verification call with creds; a refusal is
@@ -256,8 +274,16 @@ func (s *Service) verify(ctx context.Context, prov *Provider, conn *hub.Connecti
 		Fields: map[string]string{"credentials": reason}}
 }
 
-// Test re-runs the verification call of a connection and records the outcome.
+// Test re-runs the verification call of a connection and records the
+// outcome as a check from CheckSourceTest.
 func (s *Service) Test(ctx context.Context, tenantID, id string) (*hub.Connection, error) {
+	return s.Check(ctx, tenantID, id, hub.CheckSourceTest)
+}
+
+// Check re-runs the verification call of a connection and records the
+// outcome (its status, last error and a check in its history from source).
+// It implements hub.ConnectionChecker.
+func (s *Service) Check(ctx context.Context, tenantID, id, source string) (*hub.Connection, error) {
 	conn, err := s.cfg.Store.Connection(ctx, tenantID, id)
 	if err != nil {
 		return nil, err
@@ -266,6 +292,7 @@ func (s *Service) Test(ctx context.Context, tenantID, id string) (*hub.Connectio
 	if err != nil {
 		return nil, err
 	}
+	started := time.Now()
 	resp, err := s.Do(ctx, conn, prov.Verify.Method, prov.Verify.Path, nil, strings.NewReader(prov.Verify.Body), nil)
 	status, lastErr := hub.ConnectionConnected, ""
 	switch {
@@ -283,11 +310,14 @@ func (s *Service) Test(ctx context.Context, tenantID, id string) (*hub.Connectio
 			status, lastErr = hub.ConnectionExpired, hub.ErrorMessage(perr)
 		}
 	}
+	latency := time.Since(started)
 	if conn.Status == hub.ConnectionExpired && status != hub.ConnectionConnected {
 		status = hub.ConnectionExpired // an expired connection stays expired until reconnected
 	}
 	s.cache.forget(tenantID, id)
-	if err := s.cfg.Store.SetConnectionStatus(ctx, tenantID, id, status, lastErr); err != nil {
+	chk := &hub.ConnectionCheck{ConnectionID: id, Status: status, OK: lastErr == "", Error: lastErr,
+		LatencyMS: int(latency.Milliseconds()), Source: source}
+	if err := s.cfg.Store.RecordConnectionCheck(ctx, tenantID, chk); err != nil {
 		return nil, err
 	}
 	return s.cfg.Store.Connection(ctx, tenantID, id)

@@ -29,7 +29,7 @@ func (a *HealthCheckActivities) StaleConnections(ctx context.Context, before tim
 // CheckConnection tests one connection live and returns its new status.
 // A connection deleted meanwhile is not an error.
 func (a *HealthCheckActivities) CheckConnection(ctx context.Context, ref hub.ConnectionRef) (string, error) {
-	c, err := a.Checker.Test(ctx, ref.TenantID, ref.ID)
+	c, err := a.Checker.Check(ctx, ref.TenantID, ref.ID, hub.CheckSourceScheduled)
 	if hub.ErrorCode(err) == hub.ENOTFOUND {
 		return "deleted", nil
 	}

@@ -279,6 +279,7 @@ func (a *app) connectorService() (*connectors.Service, error) {
 		Apps:       apps,
 		TenantApps: postgres.NewOAuthAppStore(a.db, a.keyring),
 		PublicURL:  a.cfg.PublicURL,
+		PortalURL:  a.cfg.PortalURL,
 		Log:        a.log,
 		Timeout:    a.cfg.UpstreamTimeout,
 	})

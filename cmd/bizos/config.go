@@ -26,6 +26,7 @@ type Config struct {
 	AuthURL           string
 	BrainURL          string
 	PublicURL         string
+	PortalURL         string
 	ProviderOverrides string
 	EgressAllow       string
 	OllamaHost        string
@@ -70,6 +71,7 @@ func (c *Config) settings() []setting {
 		{flag: "auth-url", env: "BIZOS_AUTH_URL", def: "http://127.0.0.1:8008", help: "base URL at which brain and the portal reach authsvc", str: &c.AuthURL},
 		{flag: "brain-url", env: "BIZOS_BRAIN_URL", def: "http://127.0.0.1:8000", help: "base URL at which the portal reaches brain", str: &c.BrainURL},
 		{flag: "public-url", env: "BIZOS_PUBLIC_URL", def: "http://localhost:8000", help: "externally visible base URL of brain (OAuth redirects, webhook URLs)", str: &c.PublicURL},
+		{flag: "portal-url", env: "BIZOS_PORTAL_URL", def: "http://localhost:3000", help: "externally visible base URL of the portal, where the OAuth callback sends the browser back (to its return_to path)", str: &c.PortalURL},
 		{flag: "provider-overrides", env: "BIZOS_PROVIDER_OVERRIDES", def: "",
 			help: "YAML file mapping provider id to api_base_url, authorization_url, token_url and the operator's OAuth client_id/client_secret", str: &c.ProviderOverrides},
 		{flag: "egress-allow", env: "BIZOS_EGRESS_ALLOW", def: "",

@@ -43,7 +43,8 @@ func TestConnectorsEndToEnd(t *testing.T) {
 		"hubspot": {"api_base_url": hs.URL, "authorization_url": o.AuthorizeURL(), "token_url": o.TokenURL(),
 			"client_id": "hs-client", "client_secret": "hs-secret"},
 	})
-	s := startStack(t, "-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8", "-public-url", "http://hub.test")
+	s := startStack(t, "-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8", "-public-url", "http://hub.test",
+		"-portal-url", "http://portal.test")
 	root, _ := s.login(t, adminEmail, adminPassword)
 	a := s.makeTenant(t, root, "alpha")
 	b := s.makeTenant(t, root, "beta")
@@ -89,8 +90,10 @@ func TestConnectorsEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		cb.Body.Close()
+		// ... and is sent on to the portal, whichever host it reached brain on.
 		back, _ := url.Parse(cb.Header.Get("Location"))
-		if cb.StatusCode != http.StatusFound || back.Path != "/dashboard/connectors" || back.Query().Get("connection_id") == "" {
+		if cb.StatusCode != http.StatusFound || back.Scheme+"://"+back.Host != "http://portal.test" || back.Path != "/dashboard/connectors" ||
+			back.Query().Get("connection_id") == "" {
 			t.Fatalf("callback = %d to %s", cb.StatusCode, cb.Header.Get("Location"))
 		}
 		connID = back.Query().Get("connection_id")
@@ -214,6 +217,7 @@ func TestConnectorsEndToEnd(t *testing.T) {
 			{"GET", "/api/v1/connections/" + connID},
 			{"DELETE", "/api/v1/connections/" + connID},
 			{"POST", "/api/v1/connections/" + connID + "/test"},
+			{"GET", "/api/v1/connections/" + connID + "/checks"},
 			{"GET", "/api/v1/connections/" + connID + "/proxy/crm/v3/objects/contacts"},
 			{"POST", "/api/v1/connections/" + connID + "/actions/hubspot.list_contacts"},
 			{"GET", "/api/v1/oauth/hubspot/authorize?connection_id=" + connID},
@@ -235,6 +239,41 @@ func TestConnectorsEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("check history", func(t *testing.T) {
+		for i := 0; i < 2; i++ {
+			if r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections/"+connID+"/test", nil, bearer(a.MemberToken)); r.Status != 200 {
+				t.Fatalf("test: %d %s", r.Status, r.Body)
+			}
+		}
+		checks := readChecks(t, s, a.ViewerToken, connID, "")
+		// connect (OAuth callback), the test of the isolation step, then these two.
+		if len(checks.Items) != 4 {
+			t.Fatalf("checks = %d, want 4: %+v", len(checks.Items), checks.Items)
+		}
+		for i, c := range checks.Items {
+			wantSource := hub.CheckSourceTest
+			if i == 3 {
+				wantSource = hub.CheckSourceConnect
+			}
+			if c.Source != wantSource || c.Status != hub.ConnectionConnected || !c.OK || c.Error != "" || c.LatencyMS < 0 ||
+				c.ConnectionID != connID || c.ID == "" || c.CheckedAt.IsZero() {
+				t.Errorf("check %d = %+v, want a successful %s check", i, c, wantSource)
+			}
+			if i > 0 && c.CheckedAt.After(checks.Items[i-1].CheckedAt) {
+				t.Errorf("check %d is newer than check %d: not newest first", i, i-1)
+			}
+		}
+		first := readChecks(t, s, a.ViewerToken, connID, "?limit=1")
+		if len(first.Items) != 1 || first.NextCursor == "" || first.Items[0].ID != checks.Items[0].ID {
+			t.Fatalf("first page = %+v", first)
+		}
+		second := readChecks(t, s, a.ViewerToken, connID, "?limit=1&cursor="+url.QueryEscape(first.NextCursor))
+		if len(second.Items) != 1 || second.Items[0].ID != checks.Items[1].ID {
+			t.Errorf("second page = %+v, want the second newest check", second)
+		}
+		wantProblem(t, call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID+"/checks?limit=0", nil, bearer(a.ViewerToken)), 400, hub.EINVALID)
+	})
+
 	t.Run("scheduled health check workflow checks the connection", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -254,6 +293,9 @@ func TestConnectorsEndToEnd(t *testing.T) {
 		}
 		if res.Checked < 1 || res.Statuses["connected"] < 1 || res.Failed != 0 {
 			t.Errorf("health check = %+v", res)
+		}
+		if got := readChecks(t, s, a.ViewerToken, connID, "?limit=1"); len(got.Items) != 1 || got.Items[0].Source != hub.CheckSourceScheduled {
+			t.Errorf("newest check after the sweep = %+v, want a scheduled one", got.Items)
 		}
 		if os.Getenv("BIZOS_RECORD_HISTORY") == "1" {
 			testenv.RecordHistory(t, ctx, c, run.GetID(), run.GetRunID(), "../../workflows/testdata/check_connections.json")
@@ -306,6 +348,24 @@ func TestConnectorsEndToEnd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkPage is one page of GET /api/v1/connections/{id}/checks.
+type checkPage struct {
+	Items      []hub.ConnectionCheck `json:"items"`
+	NextCursor string                `json:"next_cursor"`
+}
+
+// readChecks reads a page of a connection's check history; query starts with "?".
+func readChecks(t *testing.T, s *testStack, token, connID, query string) checkPage {
+	t.Helper()
+	r := call(t, http.MethodGet, s.BrainURL+"/api/v1/connections/"+connID+"/checks"+query, nil, bearer(token))
+	if r.Status != 200 {
+		t.Fatalf("checks: %d %s", r.Status, r.Body)
+	}
+	var page checkPage
+	r.json(t, &page)
+	return page
 }
 
 // oauthConnect connects provider for the token's tenant through the gateway,
