@@ -47,11 +47,14 @@ func usesEgressField(p *Provider) bool {
 	return false
 }
 
+// clientFor returns the client for p's API calls: the egress-guarded one
+// when the base URL comes from a tenant, and in every case instrumented so
+// each call counts in the upstream metrics (metrics.go).
 func (s *Service) clientFor(p *Provider) *http.Client {
 	if usesEgressField(p) {
-		return s.guarded
+		return instrument(s.guarded, p.ID)
 	}
-	return s.trusted
+	return instrument(s.trusted, p.ID)
 }
 
 // buildURL joins the provider's base URL and a path (which may itself be a

@@ -31,7 +31,9 @@ var refreshCount = prometheus.NewCounterVec(prometheus.CounterOpts{
 	Name: "bizos_connector_token_refreshes_total", Help: "Successful OAuth token refreshes, by provider."}, []string{"provider"})
 
 // Collectors returns the package's Prometheus collectors.
-func Collectors() []prometheus.Collector { return []prometheus.Collector{refreshCount} }
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{refreshCount, upstreamRequests, upstreamDuration}
+}
 
 func (s *Service) runHooks(ctx context.Context, prov *Provider, conn *hub.Connection, creds *hub.Credentials, phase hookPhase) error {
 	if creds.Extras == nil {

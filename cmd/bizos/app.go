@@ -50,6 +50,9 @@ type app struct {
 	registry   *prometheus.Registry
 	temporal   client.Client
 	connectors *connectors.Service
+	// authLocal is set when authsvc serves from this process, so its
+	// metrics are in registry (`bizos dev`).
+	authLocal bool
 }
 
 // openApp connects to PostgreSQL and Redis and loads the master keys.
@@ -183,6 +186,7 @@ func (a *app) authService(ctx context.Context) (*echo.Echo, *authsvc.Service, *a
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	a.authLocal = true
 	h := authsvc.NewHandler(svc, a.authz)
 	routes := append(httpapi.OpsRoutes("authsvc", a.registry, map[string]httpapi.Check{
 		"postgres": a.db.Ping,
@@ -231,6 +235,11 @@ func (a *app) brainServer(ctx context.Context) (*echo.Echo, *brain.Server, error
 		return nil, nil, err
 	}
 	inboundRoutes = append(inboundRoutes, knowledgeRoutes...)
+	healthRoutes, err := a.healthRoutes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	inboundRoutes = append(inboundRoutes, healthRoutes...)
 	return brain.New(brain.Config{
 		Routes:   append(connectors.NewHandler(conns, postgres.NewAuditLog(a.db), a.authz).Routes(), inboundRoutes...),
 		Authn:    authenticator,
