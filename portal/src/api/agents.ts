@@ -220,10 +220,6 @@ export function useDeleteAgent() {
     onError: (_err, _id, ctx) => {
       if (ctx) qc.setQueryData(agentKeys.all, ctx.before)
     },
-    onSuccess: (_v, id) => {
-      qc.removeQueries({ queryKey: agentKeys.one(id) })
-      qc.removeQueries({ queryKey: agentKeys.runs(id) })
-    },
     onSettled: () => void qc.invalidateQueries({ queryKey: agentKeys.all, exact: true }),
   })
 }

@@ -142,10 +142,6 @@ export function useDeleteKnowledgeBase() {
     onError: (_err, _id, ctx) => {
       if (ctx) qc.setQueryData(knowledgeKeys.all, ctx.before)
     },
-    onSuccess: (_v, id) => {
-      qc.removeQueries({ queryKey: knowledgeKeys.one(id) })
-      qc.removeQueries({ queryKey: knowledgeKeys.documents(id) })
-    },
     onSettled: () => void qc.invalidateQueries({ queryKey: knowledgeKeys.all, exact: true }),
   })
 }

@@ -14,6 +14,7 @@ import {
   runStatusLabel,
   callStatusLabel,
   truncate,
+  elapsed,
 } from './agent-transcript'
 
 let seq = 0
@@ -169,5 +170,16 @@ describe('labels', () => {
     expect(callStatusLabel('skipped')).toBe('Skipped (repeat)')
     expect(truncate('a  b\nc', 10)).toBe('a b c')
     expect(truncate('abcdefghijkl', 5)).toBe('abcd…')
+  })
+})
+
+describe('elapsed', () => {
+  it('formats short and long durations', () => {
+    expect(elapsed(undefined)).toBe('—')
+    expect(elapsed(0)).toBe('0 ms')
+    expect(elapsed(4200)).toBe('4.2 s')
+    expect(elapsed(185_000)).toBe('3 min 5 s')
+    expect(elapsed(2 * 3600_000 + 5 * 60_000)).toBe('2 h 5 min')
+    expect(elapsed(3 * 86_400_000 + 4 * 3600_000 + 1000)).toBe('3 d 4 h')
   })
 })

@@ -4,8 +4,8 @@ import { Link, useLocation, useParams } from 'wouter'
 import { ApiError } from '../../api/client'
 import { useAgent, useAgentRuns, useDeleteAgent, useLLMProviders, useStartRun, type Agent } from '../../api/agents'
 import { modelLabel } from '../../lib/agent-form'
-import { runStatusLabel, truncate } from '../../lib/agent-transcript'
-import { compact, dateTime, duration, relativeTime } from '../../lib/format'
+import { elapsed, runStatusLabel, truncate } from '../../lib/agent-transcript'
+import { compact, dateTime, relativeTime } from '../../lib/format'
 import { useSession } from '../../session'
 import { Button, Card, Dialog, EmptyState, ErrorState, InlineError, Loading, PageHeader, StatusBadge, TextArea } from '../../ui'
 import { AgentSettings } from './agent-settings'
@@ -176,8 +176,6 @@ function RecentRuns({ agentId }: { agentId: string }) {
                 <th>Task</th>
                 <th>Status</th>
                 <th>Started</th>
-                <th className="num">Tokens</th>
-                <th className="num">Took</th>
               </tr>
             </thead>
             <tbody>
@@ -185,14 +183,16 @@ function RecentRuns({ agentId }: { agentId: string }) {
                 <tr key={r.id}>
                   <td>
                     <Link href={`/${agentId}/runs/${r.id}`}>{truncate(r.input, 80) || 'Run'}</Link>
-                    {r.trigger && r.trigger !== 'api' && <div className="muted small">Started by {r.trigger.split(':')[0]}</div>}
+                    <div className="muted small">
+                      {compact(r.prompt_tokens + r.completion_tokens)} tokens
+                      {r.finished_at ? ` · ${elapsed(Date.parse(r.finished_at) - Date.parse(r.started_at))}` : ''}
+                      {r.trigger && r.trigger !== 'api' ? ` · started by ${r.trigger.split(':')[0]}` : ''}
+                    </div>
                   </td>
                   <td>
                     <StatusBadge status={r.status} label={runStatusLabel(r.status)} />
                   </td>
                   <td title={dateTime(r.started_at)}>{relativeTime(r.started_at)}</td>
-                  <td className="num">{compact(r.prompt_tokens + r.completion_tokens)}</td>
-                  <td className="num">{r.finished_at ? duration(Date.parse(r.finished_at) - Date.parse(r.started_at)) : '—'}</td>
                 </tr>
               ))}
             </tbody>

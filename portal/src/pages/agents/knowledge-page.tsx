@@ -347,8 +347,8 @@ function Search({ kbId }: { kbId: string }) {
 
   return (
     <Card title="Search">
-      <form role="search" aria-label="Search this knowledge base" onSubmit={submit} noValidate>
-        <div className="toolbar">
+      <form role="search" aria-label="Knowledge base search" onSubmit={submit} noValidate>
+        <div className="toolbar agents-search">
           <div style={{ flex: '1 1 18rem' }}>
             <TextField
               label="Search this knowledge base"
@@ -367,18 +367,18 @@ function Search({ kbId }: { kbId: string }) {
               </option>
             ))}
           </SelectField>
-          <div className="field">
-            <Button type="submit" variant="primary" busy={s.isFetching}>
-              Search
-            </Button>
-          </div>
+          <Button type="submit" variant="primary" busy={s.isFetching}>
+            Search
+          </Button>
         </div>
       </form>
       {s.isError && !fieldError && <ErrorState error={s.error} retry={() => void s.refetch()} title="The search failed" />}
       {s.isSuccess && (
         <section aria-label="Search results">
           <p className="small">
-            <Badge>{searchModeLabel(s.data.mode)}</Badge> <span className="muted">{s.data.items.length} passages, best first</span>
+            <Badge>{searchModeLabel(s.data.mode)}</Badge> <span className="muted">
+              {s.data.items.length} {s.data.items.length === 1 ? 'passage' : 'passages'}, best first
+            </span>
           </p>
           {s.data.warnings?.map((w) => (
             <div key={w} className="notice notice-warn">

@@ -141,13 +141,13 @@ function KnowledgeBasesCard() {
             <tbody>
               {list.map((kb) => (
                 <tr key={kb.id}>
-                  <td>
+                  <td style={{ minWidth: '9rem' }}>
                     <Link href={`/knowledge/${kb.id}`}>{kb.name}</Link>
                     {kb.description && <div className="muted small">{kb.description}</div>}
                   </td>
                   <td className="num">{compact(kb.document_count)}</td>
                   <td className="num">{compact(kb.chunk_count)}</td>
-                  <td>{kb.embedding ? <Badge>Hybrid · {kb.embedding.model}</Badge> : <Badge>Full text</Badge>}</td>
+                  <td title={kb.embedding ? `Full text and meaning, with ${kb.embedding.model}` : 'Full-text search only'}>{kb.embedding ? <Badge>Hybrid</Badge> : <Badge>Full text</Badge>}</td>
                 </tr>
               ))}
             </tbody>

@@ -20,6 +20,7 @@ import { useConnections } from '../../api/connectors'
 import {
   callStatusLabel,
   costLabel,
+  elapsed,
   failureAdvice,
   foldTranscript,
   isFinalStatus,
@@ -132,7 +133,7 @@ function RunView({ agentId, run, calls, callsError, stream }: { agentId: string;
       />
       <LiveLine connection={stream.connection} error={stream.error} active={active} />
       <div className="sr-only" role="status" aria-live="polite">
-        Run {runStatusLabel(status).toLowerCase()}
+        Run status: {runStatusLabel(status)}
       </div>
       <InlineError error={cancel.error} />
 
@@ -142,9 +143,9 @@ function RunView({ agentId, run, calls, callsError, stream }: { agentId: string;
         <Stat label="Steps" value={`${stats.steps} of ${run.agent?.max_steps ?? '—'}`} />
         <Stat label="Tokens" value={compact(stats.totalTokens)} title={`${stats.promptTokens} prompt, ${stats.completionTokens} completion; budget ${run.agent?.token_budget ?? '—'}`} />
         <Stat label="Cost" value={costLabel(stats.costUSD)} />
-        <Stat label="Model time" value={duration(stats.modelLatencyMs)} />
-        <Stat label="Tool time" value={duration(stats.toolLatencyMs)} />
-        <Stat label={active ? 'Running for' : 'Took'} value={duration(stats.durationMs)} />
+        <Stat label="Model time" value={stats.modelLatencyMs ? elapsed(stats.modelLatencyMs) : '—'} />
+        <Stat label="Tool time" value={stats.toolLatencyMs ? elapsed(stats.toolLatencyMs) : '—'} />
+        <Stat label={active ? 'Running for' : 'Took'} value={elapsed(stats.durationMs)} />
       </dl>
 
       {pending.length > 0 && (
