@@ -28,6 +28,7 @@ type portalStack struct {
 	Other     *tenantFixture
 	Receiver  *deliveryReceiver
 	Root      string
+	StripeID  string
 }
 
 // deliveryReceiver is an outbound-webhook endpoint that accepts everything.
@@ -97,6 +98,14 @@ func startPortalStack(t *testing.T, extra ...string) *portalStack {
 		map[string]string{"email": p.Tenant.AdminEmail, "role": "member"}, bearer(root)); r.Status != http.StatusCreated {
 		t.Fatalf("add membership: %d %s", r.Status, r.Body)
 	}
+	// One Stripe account for the agent and rule flows (the connector flow
+	// connects another through the form).
+	if r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections", map[string]any{"provider": "stripe", "name": "Payments",
+		"credentials": map[string]string{"api_key": "sk_test_payments"}}, bearer(p.Tenant.AdminToken)); r.Status != http.StatusCreated {
+		t.Fatalf("connect stripe: %d %s", r.Status, r.Body)
+	} else {
+		p.StripeID = r.field(t, "id")
+	}
 	p.Receiver = &deliveryReceiver{}
 	p.Receiver.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -121,7 +130,7 @@ func (p *portalStack) env(shots string) []string {
 		"E2E_ROOT_EMAIL="+adminEmail, "E2E_ROOT_PASSWORD="+adminPassword,
 		"E2E_ADMIN_EMAIL="+p.Tenant.AdminEmail, "E2E_ADMIN_PASSWORD="+p.Tenant.AdminPassword,
 		"E2E_TENANT_NAME=ACME", "E2E_TENANT_SLUG=acme", "E2E_OTHER_TENANT_NAME=BETA",
-		"E2E_RECEIVER_URL="+p.Receiver.URL,
+		"E2E_RECEIVER_URL="+p.Receiver.URL, "E2E_STRIPE_CONNECTION="+p.StripeID,
 		"E2E_SHOTS="+shots,
 	)
 }

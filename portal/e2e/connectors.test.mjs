@@ -2,8 +2,8 @@
 // test, health history, live preview, disconnect), the tenant switcher and
 // the super admin's pages.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
-import { env, launch, login, newPage, poll, shot } from './lib.mjs'
+import { after, afterEach, before, describe, it } from 'node:test'
+import { env, launch, login, newPage, poll, shot, shotName } from './lib.mjs'
 
 describe('portal: sign-in and connectors', () => {
   let browser
@@ -12,6 +12,9 @@ describe('portal: sign-in and connectors', () => {
   before(async () => {
     browser = await launch()
     ;({ page, errors } = await newPage(browser))
+  })
+  afterEach(async (t) => {
+    await shot(page, shotName(t.name))
   })
   after(async () => {
     await browser?.close()
@@ -55,14 +58,16 @@ describe('portal: sign-in and connectors', () => {
     await page.getByRole('button', { name: 'Connect', exact: true }).click()
     await page.getByText(/is required/).first().waitFor()
     await page.getByLabel('Connection name').fill('Billing')
-    await page.getByLabel(/Secret key|API key|Restricted key/i).first().fill('sk_test_portal_e2e')
+    await page.getByLabel(/Secret key|API key|Restricted key/i).first().fill('sk_test_portalE2E')
     await page.getByRole('button', { name: 'Connect', exact: true }).click()
-    await page.getByRole('heading', { name: /Billing/ }).waitFor()
-    await page.getByTestId('preview-table').waitFor()
-    assert.ok((await page.getByTestId('preview-table').locator('tbody tr').count()) >= 1, 'the preview lists customers read live')
-    await page.getByRole('button', { name: 'Test' }).click()
-    await page.getByText('The platform answered: the connection works.').waitFor()
-    await poll(async () => (await page.getByRole('region', { name: 'Health history' }).locator('tbody tr').count()) >= 1, { what: 'a health-history row' })
+    const panel = page.getByRole('region', { name: 'Connection Billing' })
+    await panel.waitFor()
+    await panel.getByTestId('preview-table').waitFor()
+    assert.ok((await panel.getByTestId('preview-table').locator('tbody tr').count()) >= 1, 'the preview lists customers read live')
+    await panel.getByRole('button', { name: 'Test' }).click()
+    await panel.getByText('The platform answered: the connection works.').waitFor()
+    // The connect and the test are both in the health history.
+    await poll(async () => (await panel.getByRole('region', { name: 'Health history' }).locator('tbody tr').count()) >= 2, { what: 'two health-history rows' })
     await shot(page, 'connector-stripe')
   })
 
@@ -73,8 +78,7 @@ describe('portal: sign-in and connectors', () => {
     await page.getByRole('button', { name: 'Connect account' }).click()
     await page.waitForURL(/\/dashboard\/connectors\/hubspot\?connection_id=/)
     await page.getByText('Account connected.').waitFor()
-    await page.getByRole('heading', { name: /Sales HubSpot/ }).waitFor()
-    await page.getByRole('button', { name: 'Reconnect' }).waitFor()
+    await page.getByRole('region', { name: 'Connection Sales HubSpot' }).getByRole('button', { name: 'Reconnect' }).waitFor()
     await shot(page, 'connector-hubspot-oauth')
   })
 
@@ -93,10 +97,10 @@ describe('portal: sign-in and connectors', () => {
 
   it('disconnects after a confirmation', async () => {
     await page.goto('/dashboard/connectors/hubspot')
-    await page.getByRole('button', { name: 'Disconnect' }).click()
+    await page.getByRole('region', { name: 'Connection Sales HubSpot' }).getByRole('button', { name: 'Disconnect' }).click()
     await page.getByRole('dialog').getByRole('button', { name: 'Disconnect' }).click()
     await page.getByRole('heading', { name: 'Connect HubSpot' }).waitFor()
-    assert.equal(await page.getByRole('heading', { name: /Sales HubSpot/ }).count(), 0)
+    assert.equal(await page.getByRole('region', { name: 'Connection Sales HubSpot' }).count(), 0)
   })
 
   it('signs out', async () => {
@@ -114,6 +118,9 @@ describe('portal: super admin', () => {
   before(async () => {
     browser = await launch()
     ;({ page } = await newPage(browser, { width: 820, height: 1180 })) // a tablet
+  })
+  afterEach(async (t) => {
+    await shot(page, shotName(t.name))
   })
   after(async () => {
     await browser?.close()

@@ -67,3 +67,8 @@ export async function poll(fn, { timeout = 30_000, interval = 250, what = 'condi
   }
   throw new Error(`timed out waiting for ${what} (last: ${last})`)
 }
+
+/** shotName turns a test name into a file name. */
+export function shotName(name) {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80)
+}

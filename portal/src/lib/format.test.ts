@@ -19,6 +19,7 @@ describe('relativeTime', () => {
 describe('duration', () => {
   it.each([
     [null, '—'],
+    [0, '< 1 ms'],
     [0.42, '0.42 ms'],
     [12.4, '12 ms'],
     [2400, '2.4 s'],

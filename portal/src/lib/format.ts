@@ -36,6 +36,7 @@ export function dateTime(iso: string | undefined | null): string {
 /** duration formats milliseconds: "850 ms", "2.4 s", "3 min 5 s". */
 export function duration(ms: number | undefined | null): string {
   if (ms === undefined || ms === null || Number.isNaN(ms)) return '—'
+  if (ms === 0) return '< 1 ms'
   if (ms < 1) return `${ms.toFixed(2)} ms`
   if (ms < 1000) return `${Math.round(ms)} ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`

@@ -207,6 +207,7 @@ function ConnectionPanel({ connector, connection: conn }: { connector: Connector
 
   return (
     <Card
+      label={`Connection ${conn.name}`}
       title={
         <span className="row">
           {conn.name} <StatusBadge status={conn.status} />

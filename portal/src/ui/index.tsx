@@ -234,9 +234,9 @@ export function PageHeader({ title, description, actions, back }: { title: React
 }
 
 /** Card is a bordered section with an optional heading. */
-export function Card({ title, actions, children, className }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string }) {
+export function Card({ title, actions, children, className, label }: { title?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; label?: string }) {
   return (
-    <section className={`card${className ? ` ${className}` : ''}`}>
+    <section className={`card${className ? ` ${className}` : ''}`} aria-label={label}>
       {(title || actions) && (
         <div className="card-head">
           {title && <h2>{title}</h2>}
