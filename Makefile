@@ -6,6 +6,8 @@ BIN := bin/bizos
 BIZOS_ADMIN_EMAIL ?= admin@bizos.local
 BIZOS_ADMIN_PASSWORD ?= bizos-admin-123
 export BIZOS_ADMIN_EMAIL BIZOS_ADMIN_PASSWORD
+# scripts/portal.sh puts a Node.js toolchain here when the machine's is too old
+export PATH := $(CURDIR)/.tools/node/bin:$(PATH)
 
 .PHONY: run test bench build portal portal-check services browser migrate lint clean
 
