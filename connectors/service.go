@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"golang.org/x/sync/singleflight"
 
 	hub "github.com/bizoshub/bizos"
@@ -104,8 +105,8 @@ func New(cfg Config) *Service {
 	trustedTransport.MaxIdleConnsPerHost = 64
 	return &Service{
 		cfg:     cfg,
-		guarded: &http.Client{Transport: cfg.Egress.Transport(), CheckRedirect: noRedirects},
-		trusted: &http.Client{Transport: trustedTransport, CheckRedirect: noRedirects},
+		guarded: &http.Client{Transport: otelhttp.NewTransport(cfg.Egress.Transport()), CheckRedirect: noRedirects},
+		trusted: &http.Client{Transport: otelhttp.NewTransport(trustedTransport), CheckRedirect: noRedirects},
 		slots:   map[string]chan struct{}{},
 		paused:  map[string]time.Time{},
 		tokens:  map[string]tokenRef{},

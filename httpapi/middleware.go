@@ -13,6 +13,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	hub "github.com/bizoshub/bizos"
 )
@@ -98,6 +101,16 @@ func Observe(m *Metrics, log *slog.Logger) echo.MiddlewareFunc {
 			status := c.Response().Status
 			elapsed := time.Since(start)
 			req := c.Request()
+			if span := trace.SpanFromContext(req.Context()); span.IsRecording() {
+				span.SetName(req.Method + " " + route)
+				span.SetAttributes(attribute.String("http.route", route))
+				if p, ok := hub.PrincipalFromContext(req.Context()); ok && p.TenantID != "" {
+					span.SetAttributes(attribute.String("bizos.tenant_id", p.TenantID))
+				}
+				if status >= http.StatusInternalServerError {
+					span.SetStatus(codes.Error, http.StatusText(status))
+				}
+			}
 			m.requests.WithLabelValues(route, req.Method, strconv.Itoa(status)).Inc()
 			m.duration.WithLabelValues(route, req.Method).Observe(elapsed.Seconds())
 			code, _ := c.Get(ctxErrorCode).(string)

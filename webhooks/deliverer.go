@@ -16,6 +16,7 @@ import (
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/egress"
 	"github.com/bizoshub/bizos/stdwebhooks"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // Delivery limits.
@@ -59,7 +60,7 @@ func NewDeliverer(store hub.WebhookStore, events hub.EventStore, policy *egress.
 	return &Deliverer{
 		store: store, events: events,
 		client: &http.Client{
-			Transport: policy.Transport(),
+			Transport: otelhttp.NewTransport(policy.Transport()),
 			Timeout:   AttemptTimeout,
 			// A redirect could lead anywhere; the endpoint must answer itself.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -126,7 +127,9 @@ func (d *Deliverer) AttemptDelivery(ctx context.Context, req hub.WebhookAttemptR
 		keys = append(keys, k)
 	}
 
+	sent := time.Now()
 	res, attempt := d.send(ctx, ep.URL, ev.ID, now, body, keys)
+	elapsed := time.Since(sent)
 	attempt.DeliveryID, attempt.Number = req.DeliveryID, req.Number
 	wait := req.RetryDelay
 	if ra := res.RetryAfter; req.MaxRetryAfter > 0 && ra > req.MaxRetryAfter {
@@ -144,6 +147,7 @@ func (d *Deliverer) AttemptDelivery(ctx context.Context, req hub.WebhookAttemptR
 		return hub.WebhookAttemptResult{}, err
 	}
 	res.Status = out.Status
+	observeAttempt(attempt.Succeeded, out.Status, elapsed)
 	if out.EndpointDisabled {
 		d.log().WarnContext(ctx, "webhook endpoint disabled", "tenant_id", req.TenantID, "endpoint_id", ep.ID)
 		payload, _ := json.Marshal(map[string]any{"endpoint_id": ep.ID, "url": ep.URL,

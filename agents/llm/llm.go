@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/egress"
@@ -273,14 +274,20 @@ func (c *Client) Chat(ctx context.Context, req hub.ChatRequest, onToken func(str
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	resp, err := model.GenerateContent(ctx, msgs, opts...)
+	elapsed := time.Since(start)
 	if err != nil {
+		observeChat(t.provider, req.LLM.Model, elapsed, 0, 0)
 		return nil, classify(ctx, "chat", t, req.LLM, rec, err)
 	}
 	if len(resp.Choices) == 0 {
+		observeChat(t.provider, req.LLM.Model, elapsed, 0, 0)
 		return nil, classify(ctx, "chat", t, req.LLM, rec, openai.ErrEmptyResponse)
 	}
-	return fromChoice(resp.Choices[0]), nil
+	out := fromChoice(resp.Choices[0])
+	observeChat(t.provider, req.LLM.Model, elapsed, out.PromptTokens, out.CompletionTokens)
+	return out, nil
 }
 
 // Embed turns texts into vectors with the configured embedding model, in

@@ -67,7 +67,7 @@ func (a *app) registerAgents(w worker.Worker, c client.Client) error {
 	store := postgres.NewAgentStore(a.db, a.keyring)
 	resolver := &agents.Resolver{Store: store, OllamaHost: a.cfg.OllamaHost}
 	w.RegisterWorkflow(workflows.RunAgent)
-	w.RegisterActivity(&workflows.AgentActivities{Store: store, Model: model, Runner: conns, Authz: a.authz, Knowledge: kb,
+	w.RegisterActivity(&workflows.AgentActivities{Store: agents.MeteredStore{AgentStore: store}, Model: model, Runner: conns, Authz: a.authz, Knowledge: kb,
 		Publisher: redisstore.NewRunEvents(a.rdb, a.cfg.RedisPrefix), Events: postgres.NewEventStore(a.db),
 		ResolveLLM: resolver.Resolve})
 	return nil

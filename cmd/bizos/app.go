@@ -16,7 +16,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.temporal.io/sdk/client"
+	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 
 	hub "github.com/bizoshub/bizos"
@@ -32,6 +35,7 @@ import (
 	"github.com/bizoshub/bizos/rbac"
 	"github.com/bizoshub/bizos/redisstore"
 	"github.com/bizoshub/bizos/secrets"
+	"github.com/bizoshub/bizos/telemetry"
 	"github.com/bizoshub/bizos/webhooks"
 )
 
@@ -53,12 +57,17 @@ type app struct {
 	// authLocal is set when authsvc serves from this process, so its
 	// metrics are in registry (`bizos dev`).
 	authLocal bool
+	// drain is the process's graceful stop (readiness, listeners, worker).
+	drain *drain
 }
 
 // openApp connects to PostgreSQL and Redis and loads the master keys.
 // createKey lets a development run create the master key file.
 func openApp(ctx context.Context, cfg *Config, log *slog.Logger, createKey bool) (*app, error) {
-	a := &app{cfg: cfg, log: log, registry: prometheus.NewRegistry()}
+	a := &app{cfg: cfg, log: log, registry: prometheus.NewRegistry(), drain: drainFrom(ctx)}
+	if _, bound := ctx.Value(drainKey{}).(*drain); !bound {
+		a.drain = &drain{Delay: cfg.ShutdownDelay, Timeout: cfg.ShutdownTimeout}
+	}
 	a.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	var err error
 	if a.keyring, err = loadKeyring(cfg, createKey); err != nil {
@@ -113,8 +122,15 @@ func (a *app) temporalClient() (client.Client, error) {
 	if addr == "" {
 		addr = "127.0.0.1:7233"
 	}
+	// The tracing interceptor carries the caller's trace into workflows and
+	// their activities (client and worker alike).
+	tracing, err := temporalotel.NewTracingInterceptor(temporalotel.TracerOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("temporal tracing: %w", err)
+	}
 	c, err := client.NewLazyClient(client.Options{HostPort: addr, Namespace: a.cfg.TemporalNamespace,
-		Logger: sdklog.NewStructuredLogger(a.log.With("component", "temporal-sdk"))})
+		Logger:       sdklog.NewStructuredLogger(a.log.With("component", "temporal-sdk")),
+		Interceptors: []interceptor.ClientInterceptor{tracing}})
 	if err != nil {
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
@@ -141,6 +157,7 @@ func (a *app) readyChecks() map[string]httpapi.Check {
 	checks := map[string]httpapi.Check{
 		"postgres": a.db.Ping,
 		"redis":    func(ctx context.Context) error { return a.rdb.Ping(ctx).Err() },
+		"serving":  a.drain.Ready,
 	}
 	if c, err := a.temporalClient(); err == nil {
 		checks["temporal"] = func(ctx context.Context) error {
@@ -352,6 +369,11 @@ func serve(ctx context.Context, log *slog.Logger, name, addr string, handler htt
 }
 
 func serveListener(ctx context.Context, log *slog.Logger, name string, ln net.Listener, handler http.Handler) error {
+	// Every request gets a server span (continuing the caller's W3C trace
+	// context); probes and scrapes are left out.
+	handler = otelhttp.NewHandler(handler, name, otelhttp.WithFilter(func(r *http.Request) bool {
+		return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/metrics"
+	}))
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -362,7 +384,12 @@ func serveListener(ctx context.Context, log *slog.Logger, name string, ln net.Li
 		return fmt.Errorf("%s: %w", name, err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// Readiness fails first; after the drain delay the listener closes and
+	// in-flight requests get the drain timeout to finish.
+	d := drainFrom(ctx)
+	d.Begin()
+	log.Info("stopping", "service", name, "timeout", d.Timeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), d.Timeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("%s: shutdown: %w", name, err)
@@ -370,31 +397,23 @@ func serveListener(ctx context.Context, log *slog.Logger, name string, ln net.Li
 	return nil
 }
 
-// newLogger builds the process logger. Secrets are hub.Secret values that
-// render as [REDACTED]; as a second line of defence, attributes whose key
-// names a credential are redacted too.
+// newLogger builds a logger writing to w only (tests, tools): the process
+// handler with its ids and redaction (see telemetry.Handler), no export.
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
-		level = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}
+	opts := &slog.HandlerOptions{Level: logLevel(cfg)}
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(telemetry.NewHandler(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(telemetry.NewHandler(slog.NewJSONHandler(w, opts)))
 }
 
-var secretKeyParts = []string{"password", "secret", "token", "authorization", "api_key", "apikey", "cookie"}
-
-func redactAttr(_ []string, a slog.Attr) slog.Attr {
-	k := strings.ToLower(a.Key)
-	for _, p := range secretKeyParts {
-		if strings.Contains(k, p) {
-			return slog.String(a.Key, hub.Redacted)
-		}
+// logLevel is the configured log level (info when unreadable).
+func logLevel(cfg *Config) slog.Level {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return slog.LevelInfo
 	}
-	return a
+	return level
 }
 
 // keysChannel announces signing-key rotations to every authsvc replica.

@@ -23,6 +23,7 @@ type Config struct {
 	AuthAddr          string
 	BrainAddr         string
 	PortalAddr        string
+	MetricsAddr       string
 	AuthURL           string
 	BrainURL          string
 	PublicURL         string
@@ -38,6 +39,8 @@ type Config struct {
 	UpstreamTimeout   time.Duration
 	WebhookMaxBody    uint
 	EventRetention    time.Duration
+	ShutdownDelay     time.Duration
+	ShutdownTimeout   time.Duration
 	DevWorker         bool
 	Argon2MemoryKiB   uint
 	Argon2Time        uint
@@ -51,6 +54,9 @@ type setting struct {
 	dur                  *time.Duration
 	num                  *uint
 	boolean              *bool
+
+	// only, when set, is the command def applies to; the others default to empty.
+	only string
 }
 
 func (c *Config) settings() []setting {
@@ -68,6 +74,8 @@ func (c *Config) settings() []setting {
 		{flag: "auth-addr", env: "BIZOS_AUTH_ADDR", def: ":8008", help: "listen address of authsvc", str: &c.AuthAddr},
 		{flag: "brain-addr", env: "BIZOS_BRAIN_ADDR", def: ":8000", help: "listen address of brain", str: &c.BrainAddr},
 		{flag: "portal-addr", env: "BIZOS_PORTAL_ADDR", def: ":3000", help: "listen address of the portal", str: &c.PortalAddr},
+		{flag: "metrics-addr", env: "BIZOS_METRICS_ADDR", def: ":9090", only: "worker",
+			help: "listen address of the worker's /metrics, /healthz and /readyz (empty: none; `dev` has none unless set, its brain serves /metrics)", str: &c.MetricsAddr},
 		{flag: "auth-url", env: "BIZOS_AUTH_URL", def: "http://127.0.0.1:8008", help: "base URL at which brain and the portal reach authsvc", str: &c.AuthURL},
 		{flag: "brain-url", env: "BIZOS_BRAIN_URL", def: "http://127.0.0.1:8000", help: "base URL at which the portal reaches brain", str: &c.BrainURL},
 		{flag: "public-url", env: "BIZOS_PUBLIC_URL", def: "http://localhost:8000", help: "externally visible base URL of brain (OAuth redirects, webhook URLs)", str: &c.PublicURL},
@@ -85,6 +93,8 @@ func (c *Config) settings() []setting {
 		{flag: "upstream-timeout", env: "BIZOS_UPSTREAM_TIMEOUT", def: "30s", help: "longest time one call to a connected platform may take", dur: &c.UpstreamTimeout},
 		{flag: "webhook-max-body", env: "BIZOS_WEBHOOK_MAX_BODY", def: "1048576", help: "largest inbound webhook body accepted, bytes", num: &c.WebhookMaxBody},
 		{flag: "dev-worker", env: "BIZOS_DEV_WORKER", def: "true", help: "run the Temporal worker inside `dev`; false to run `bizos worker` processes beside it", boolean: &c.DevWorker},
+		{flag: "shutdown-delay", env: "BIZOS_SHUTDOWN_DELAY", def: "0s", help: "on SIGTERM, how long readiness fails before listeners stop accepting (let load balancers notice; 5s on Kubernetes)", dur: &c.ShutdownDelay},
+		{flag: "shutdown-timeout", env: "BIZOS_SHUTDOWN_TIMEOUT", def: "25s", help: "on SIGTERM, how long in-flight requests and activities may take to finish", dur: &c.ShutdownTimeout},
 		{flag: "event-retention", env: "BIZOS_EVENT_RETENTION", def: "720h", help: "how long events are kept (the hourly purge deletes older ones; 0 keeps them)", dur: &c.EventRetention},
 		{flag: "argon2-memory-kib", env: "BIZOS_ARGON2_MEMORY_KIB", def: "65536", help: "argon2id memory cost of new password hashes, KiB", num: &c.Argon2MemoryKiB},
 		{flag: "argon2-time", env: "BIZOS_ARGON2_TIME", def: "2", help: "argon2id passes of new password hashes", num: &c.Argon2Time},
@@ -100,6 +110,9 @@ func parseConfig(command string, args []string, stderr io.Writer) (*Config, erro
 	settings := c.settings()
 	for _, s := range settings {
 		val := s.def
+		if s.only != "" && s.only != command {
+			val = ""
+		}
 		if v, ok := os.LookupEnv(s.env); ok {
 			val = v
 		}

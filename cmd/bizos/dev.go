@@ -52,6 +52,7 @@ func runDev(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer
 		return err
 	}
 	defer a.close()
+	ctx = withDrain(ctx, a.drain)
 	applied, err := a.db.Migrate(ctx)
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ func (a *app) healthRoutes(ctx context.Context) ([]httpapi.Route, error) {
 	if !a.authLocal {
 		remote["authsvc"] = authURL + "/metrics"
 	}
+	if err := registerCollectors(a.registry, a.databaseGauges()); err != nil {
+		return nil, err
+	}
 	sampler := syshealth.NewSampler(syshealth.SamplerConfig{Gatherer: a.registry, Remote: remote, Log: a.log})
 	go sampler.Run(ctx)
 	svc := syshealth.NewService(syshealth.Config{

@@ -47,11 +47,11 @@ func freeAddr(t *testing.T) string {
 }
 
 // brainProcess runs `bizos brain` as a child process on addr.
-func brainProcess(t *testing.T, bin, addr string, s *testStack, overrides string) *exec.Cmd {
+func brainProcess(t *testing.T, bin, addr string, s *testStack, overrides string, extra ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "brain", "-brain-addr", addr, "-database-url", s.cfg.DatabaseURL, "-redis-url", s.cfg.RedisURL,
+	cmd := exec.Command(bin, append([]string{"brain", "-brain-addr", addr, "-database-url", s.cfg.DatabaseURL, "-redis-url", s.cfg.RedisURL,
 		"-redis-prefix", s.cfg.RedisPrefix, "-data-dir", s.cfg.DataDir, "-auth-url", s.AuthURL,
-		"-temporal-address", s.TemporalAddress, "-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8")
+		"-temporal-address", s.TemporalAddress, "-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

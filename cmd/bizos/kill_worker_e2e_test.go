@@ -26,7 +26,7 @@ func workerProcess(t *testing.T, bin string, s *testStack, overrides string, ext
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"worker", "-database-url", s.cfg.DatabaseURL, "-redis-url", s.cfg.RedisURL,
 		"-redis-prefix", s.cfg.RedisPrefix, "-data-dir", s.cfg.DataDir, "-temporal-address", s.TemporalAddress,
-		"-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8"}, extra...)...)
+		"-provider-overrides", overrides, "-egress-allow", "127.0.0.0/8", "-metrics-addr", "127.0.0.1:0"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

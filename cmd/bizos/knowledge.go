@@ -87,7 +87,7 @@ func (a *app) registerKnowledge(w worker.Worker) error {
 		return err
 	}
 	w.RegisterWorkflow(workflows.IngestDocument)
-	w.RegisterActivity(&workflows.IngestActivities{Store: postgres.NewKnowledgeStore(a.db, a.keyring),
+	w.RegisterActivity(&workflows.IngestActivities{Store: knowledge.MeteredStore{KnowledgeStore: postgres.NewKnowledgeStore(a.db, a.keyring)},
 		Splitter: knowledge.NewSplitter(knowledge.ChunkOptions{}), Embedder: m})
 	return nil
 }

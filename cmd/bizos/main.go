@@ -10,8 +10,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // rule schedules name IANA zones; images may lack /usr/share/zoneinfo
+
+	"github.com/bizoshub/bizos/telemetry"
 )
 
 const usage = `bizos runs BizOS Hub.
@@ -61,7 +65,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, os.Stderr)
+	tel, err := telemetry.New(ctx, telemetry.Config{Service: telemetryName(command), Version: version,
+		Level: logLevel(cfg), Format: cfg.LogFormat, Output: os.Stderr})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(flush); err != nil {
+			fmt.Fprintln(os.Stderr, "bizos: telemetry flush:", err)
+		}
+	}()
+	log := tel.Logger
+	ctx = withDrain(ctx, &drain{Delay: cfg.ShutdownDelay, Timeout: cfg.ShutdownTimeout})
 	switch command {
 	case "dev":
 		return runDev(ctx, cfg, log, stdout, nil)
@@ -81,4 +98,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runKeysAddMaster(cfg, stdout)
 	}
 	return fmt.Errorf("unknown command %q; run 'bizos help'", command)
+}
+
+// telemetryName is the service name a command reports ("keys rotate" → "keys").
+func telemetryName(command string) string {
+	name, _, _ := strings.Cut(command, " ")
+	return name
 }

@@ -36,6 +36,11 @@ func (a *app) runWorker(ctx context.Context) error {
 	if err := a.initAuthz(ctx); err != nil {
 		return err
 	}
+	ops, err := a.startWorkerOps(ctx)
+	if err != nil {
+		return err
+	}
+	defer ops.stop()
 	w := worker.New(c, workflows.TaskQueue, worker.Options{})
 	if err := a.registerAgents(w, c); err != nil {
 		return err
@@ -62,7 +67,7 @@ func (a *app) runWorker(ctx context.Context) error {
 	ruleStore, eventStore := postgres.NewRuleStore(a.db), postgres.NewEventStore(a.db)
 	w.RegisterWorkflow(workflows.RunRule)
 	w.RegisterWorkflow(workflows.FireRuleSchedule)
-	w.RegisterActivity(&workflows.RuleActivities{Rules: ruleStore, Events: eventStore, Runner: conns,
+	w.RegisterActivity(&workflows.RuleActivities{Rules: automation.MeteredRuleStore{RuleStore: ruleStore}, Events: eventStore, Runner: conns,
 		Webhooks: &automation.WebhookEnqueuer{Webhooks: whStore, Events: eventStore, Temporal: c}, Agents: a.agentService(c), Playbooks: a.playbookService(c)})
 	if err := ensureSchedules(ctx, c, a.cfg.EventRetention); err != nil {
 		return err
@@ -70,6 +75,7 @@ func (a *app) runWorker(ctx context.Context) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("worker: start: %w", err)
 	}
+	ops.markStarted()
 	// Events become webhook deliveries; an advisory lock lets any number of
 	// workers run this, one at a time.
 	dispatcher := webhooks.NewDispatcher(whStore, c)

@@ -1,0 +1,192 @@
+//go:build bench
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/embedded"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/bizoshub/bizos/telemetry"
+)
+
+// switchTracing lets one running stack alternate between exporting traces
+// and not tracing at all, so both are measured on the same servers.
+type switchTracing struct {
+	embedded.TracerProvider
+	on       atomic.Bool
+	exported trace.TracerProvider
+	off      trace.TracerProvider
+}
+
+func (s *switchTracing) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
+	return &switchTracer{s: s, on: s.exported.Tracer(name, opts...), off: s.off.Tracer(name, opts...)}
+}
+
+type switchTracer struct {
+	embedded.Tracer
+	s       *switchTracing
+	on, off trace.Tracer
+}
+
+func (t *switchTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
+	if t.s.on.Load() {
+		return t.on.Start(ctx, name, opts...)
+	}
+	return t.off.Start(ctx, name, opts...)
+}
+
+// TestBenchTelemetryOverhead measures the proxy benchmark's throughput with
+// every span exported over OTLP to a local collector stub against the same
+// servers with tracing off, in alternating rounds. Metrics are recorded in
+// both (they cannot be switched off; their cost is inside the proxy
+// benchmark's ratio to a bare ReverseProxy).
+func TestBenchTelemetryOverhead(t *testing.T) {
+	var batches atomic.Int64
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		batches.Add(1)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+	tel, err := telemetry.New(context.Background(), telemetry.Config{Service: "bench", Output: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	sw := &switchTracing{exported: tel.TracerProvider, off: noop.NewTracerProvider()}
+	otel.SetTracerProvider(sw)
+	defer otel.SetTracerProvider(noop.NewTracerProvider())
+
+	payload := strings.Repeat(`{"id":"1","properties":{"email":"a@b.test"}},`, 20)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"results":[`+payload+`{}]}`)
+	}))
+	defer upstream.Close()
+	overrides := writeOverrides(t, map[string]map[string]string{"hubspot": {"api_base_url": upstream.URL}})
+	s := startStackLogging(t, io.Discard, "-provider-overrides", overrides)
+	root, _ := s.login(t, adminEmail, adminPassword)
+	a := s.makeTenant(t, root, "bench")
+	r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections", map[string]any{"provider": "hubspot",
+		"credentials": map[string]string{"access_token": "pat-bench"}}, bearer(a.AdminToken))
+	if r.Status != 201 {
+		t.Fatalf("connect: %d %s", r.Status, r.Body)
+	}
+	url := s.BrainURL + "/api/v1/connections/" + r.field(t, "id") + "/proxy/crm/v3/objects/contacts?limit=20"
+
+	const rounds, clients = 5, 8
+	var on, off []float64
+	for i := 0; i < rounds; i++ {
+		sw.on.Store(true)
+		on = append(on, load(t, url, a.ViewerToken, clients, 2*time.Second))
+		sw.on.Store(false)
+		off = append(off, load(t, url, a.ViewerToken, clients, 2*time.Second))
+	}
+	flush, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = tel.Shutdown(flush)
+	mon, moff := median(on), median(off)
+	loss := 1 - mon/moff
+	verdict := "met"
+	if loss >= 0.05 {
+		verdict = "MISSED"
+	}
+	fmt.Printf("BENCH telemetry overhead on the proxy: traces exported to a local OTLP collector %.0f req/s, tracing off %.0f req/s, ratio %.3f, loss %.1f%% (goal < 5%%: %s); %d span batches received\n",
+		mon, moff, mon/moff, loss*100, verdict, batches.Load())
+}
+
+// TestBenchIdleProcesses starts authsvc, brain and worker as separate
+// processes against the test stack's databases and Temporal server and
+// prints how long each takes from exec to ready and its idle resident
+// memory.
+func TestBenchIdleProcesses(t *testing.T) {
+	bin := buildBizos(t)
+	s := startStack(t)
+	common := []string{"-database-url", s.cfg.DatabaseURL, "-redis-url", s.cfg.RedisURL, "-redis-prefix", s.cfg.RedisPrefix,
+		"-data-dir", s.cfg.DataDir, "-temporal-address", s.TemporalAddress, "-auth-url", s.AuthURL}
+	type proc struct {
+		name, addrFlag string
+		pid            int
+		ready          time.Duration
+	}
+	procs := []*proc{{name: "authsvc", addrFlag: "-auth-addr"}, {name: "brain", addrFlag: "-brain-addr"}, {name: "worker", addrFlag: "-metrics-addr"}}
+	for _, p := range procs {
+		addr := freeAddr(t)
+		start := time.Now()
+		cmd := exec.Command(bin, append([]string{p.name, p.addrFlag, addr}, common...)...)
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		for {
+			resp, err := http.Get("http://" + addr + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Since(start) > 60*time.Second {
+				t.Fatalf("%s did not become ready", p.name)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		p.ready, p.pid = time.Since(start), cmd.Process.Pid
+	}
+	time.Sleep(5 * time.Second) // idle: pollers waiting, no requests
+	var parts, starts []string
+	memOK, startOK := "met", "met"
+	for _, p := range procs {
+		mb := residentMB(t, p.pid)
+		if mb >= 80 {
+			memOK = "MISSED"
+		}
+		if p.ready >= 2*time.Second {
+			startOK = "MISSED"
+		}
+		parts = append(parts, fmt.Sprintf("%s %.1f MB", p.name, mb))
+		starts = append(starts, fmt.Sprintf("%s %d ms", p.name, p.ready.Milliseconds()))
+	}
+	fmt.Printf("BENCH idle resident memory: %s (goal < 80 MB each: %s)\n", strings.Join(parts, ", "), memOK)
+	fmt.Printf("BENCH start to ready (exec to /readyz 200, Temporal and databases already up): %s (goal < 2 s: %s)\n", strings.Join(starts, ", "), startOK)
+}
+
+// residentMB reads a process's resident set size from /proc.
+func residentMB(t *testing.T, pid int) float64 {
+	t.Helper()
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb / 1024
+		}
+	}
+	t.Fatalf("no VmRSS for pid %d", pid)
+	return 0
+}
