@@ -36,6 +36,7 @@ import (
 	"github.com/bizoshub/bizos/redisstore"
 	"github.com/bizoshub/bizos/secrets"
 	"github.com/bizoshub/bizos/telemetry"
+	"github.com/bizoshub/bizos/temporalmetrics"
 	"github.com/bizoshub/bizos/webhooks"
 )
 
@@ -129,8 +130,9 @@ func (a *app) temporalClient() (client.Client, error) {
 		return nil, fmt.Errorf("temporal tracing: %w", err)
 	}
 	c, err := client.NewLazyClient(client.Options{HostPort: addr, Namespace: a.cfg.TemporalNamespace,
-		Logger:       sdklog.NewStructuredLogger(a.log.With("component", "temporal-sdk")),
-		Interceptors: []interceptor.ClientInterceptor{tracing}})
+		Logger:         sdklog.NewStructuredLogger(a.log.With("component", "temporal-sdk")),
+		Interceptors:   []interceptor.ClientInterceptor{tracing},
+		MetricsHandler: temporalmetrics.New(a.registry)})
 	if err != nil {
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}

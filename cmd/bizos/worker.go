@@ -41,7 +41,9 @@ func (a *app) runWorker(ctx context.Context) error {
 		return err
 	}
 	defer ops.stop()
-	w := worker.New(c, workflows.TaskQueue, worker.Options{})
+	// On a stop, running activities get the drain timeout to finish (or
+	// heartbeat out and move to another worker).
+	w := worker.New(c, workflows.TaskQueue, worker.Options{WorkerStopTimeout: a.drain.Timeout})
 	if err := a.registerAgents(w, c); err != nil {
 		return err
 	}
