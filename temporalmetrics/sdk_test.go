@@ -56,18 +56,32 @@ func TestSDKMetrics(t *testing.T) {
 	if err := run.Get(ctx, &out); err != nil || out != "hello bizos" {
 		t.Fatalf("workflow = %q, %v", out, err)
 	}
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatalf("gather: %v", err)
-	}
-	got := map[string]bool{}
-	for _, mf := range mfs {
-		got[mf.GetName()] = true
-	}
-	for _, name := range []string{"temporal_request", "temporal_request_latency", "temporal_worker_start",
-		"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed"} {
-		if !got[name] {
-			t.Errorf("no %s among %v", name, got)
+	want := []string{"temporal_request", "temporal_request_latency", "temporal_worker_start",
+		"temporal_workflow_task_execution_latency", "temporal_activity_execution_latency", "temporal_workflow_completed"}
+	// The worker records a workflow's completion after the client has seen
+	// its result, so the last metrics may land a moment later.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatalf("gather: %v", err)
 		}
+		got := map[string]bool{}
+		for _, mf := range mfs {
+			got[mf.GetName()] = true
+		}
+		var missing []string
+		for _, name := range want {
+			if !got[name] {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %v among %v", missing, got)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
