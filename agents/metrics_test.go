@@ -62,7 +62,7 @@ func TestAgentStepMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	ag := &hub.Agent{TenantID: tenant.ID, Name: "biller", LLM: hub.AgentLLM{Provider: hub.LLMProviderOllama, Model: "llama3.2"}, MaxSteps: 5,
-		Tools: []hub.AgentTool{{Action: "stripe.list_invoices", ConnectionID: "c1", Approval: hub.ApprovalAuto, Name: "stripe_list_invoices"}},
+		Tools:     []hub.AgentTool{{Action: "stripe.list_invoices", ConnectionID: "c1", Approval: hub.ApprovalAuto, Name: "stripe_list_invoices"}},
 		CreatedBy: "user:u"}
 	if err := store.CreateAgent(ctx, ag, ""); err != nil {
 		t.Fatal(err)
