@@ -18,6 +18,7 @@ run: services portal build
 ## test: every test, against the real PostgreSQL, Redis and embedded Temporal; the portal's
 ## unit tests (Vitest) and its browser tests (Debian's Chromium, driven from cmd/bizos)
 test: services browser
+	bash scripts/promtool.sh
 	bash scripts/portal.sh --require
 	$(MAKE) portal-check
 	$(GO) vet ./...
