@@ -129,7 +129,12 @@ func (a *app) temporalClient() (client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("temporal tracing: %w", err)
 	}
+	conn, creds, err := temporalConnection(a.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("temporal connection: %w", err)
+	}
 	c, err := client.NewLazyClient(client.Options{HostPort: addr, Namespace: a.cfg.TemporalNamespace,
+		ConnectionOptions: conn, Credentials: creds,
 		Logger:         sdklog.NewStructuredLogger(a.log.With("component", "temporal-sdk")),
 		Interceptors:   []interceptor.ClientInterceptor{tracing},
 		MetricsHandler: temporalmetrics.New(a.registry)})

@@ -18,6 +18,14 @@ type Config struct {
 	RedisPrefix       string
 	TemporalAddress   string
 	TemporalNamespace string
+	// TemporalTLS and the fields after it configure a TLS connection to
+	// Temporal (see temporalConnection).
+	TemporalTLS           bool
+	TemporalTLSCert       string
+	TemporalTLSKey        string
+	TemporalTLSCA         string
+	TemporalTLSServerName string
+	TemporalAPIKey        string
 	DataDir           string
 	MasterKeys        string
 	AuthAddr          string
@@ -68,6 +76,12 @@ func (c *Config) settings() []setting {
 		{flag: "temporal-address", env: "TEMPORAL_ADDRESS", def: "",
 			help: "Temporal frontend host:port; when empty, `dev` starts an embedded server and the other commands use 127.0.0.1:7233", str: &c.TemporalAddress},
 		{flag: "temporal-namespace", env: "TEMPORAL_NAMESPACE", def: "default", help: "Temporal namespace", str: &c.TemporalNamespace},
+		{flag: "temporal-tls", env: "TEMPORAL_TLS", def: "false", help: "connect to Temporal over TLS (implied by the other TEMPORAL_TLS_* settings and TEMPORAL_API_KEY)", boolean: &c.TemporalTLS},
+		{flag: "temporal-tls-cert", env: "TEMPORAL_TLS_CERT", def: "", help: "PEM client certificate file for mTLS to Temporal (with TEMPORAL_TLS_KEY)", str: &c.TemporalTLSCert},
+		{flag: "temporal-tls-key", env: "TEMPORAL_TLS_KEY", def: "", help: "PEM private key file of TEMPORAL_TLS_CERT", str: &c.TemporalTLSKey},
+		{flag: "temporal-tls-ca", env: "TEMPORAL_TLS_CA", def: "", help: "PEM CA bundle the Temporal server's certificate must chain to (default: the system roots)", str: &c.TemporalTLSCA},
+		{flag: "temporal-tls-server-name", env: "TEMPORAL_TLS_SERVER_NAME", def: "", help: "name the Temporal server's certificate must carry (default: the host of TEMPORAL_ADDRESS)", str: &c.TemporalTLSServerName},
+		{flag: "temporal-api-key", env: "TEMPORAL_API_KEY", def: "", help: "Temporal Cloud API key (sent as a bearer token over TLS)", str: &c.TemporalAPIKey},
 		{flag: "data-dir", env: "BIZOS_DATA_DIR", def: ".data", help: "directory for local state: the embedded Temporal database and, in development, the master key file", str: &c.DataDir},
 		{flag: "master-keys", env: "BIZOS_MASTER_KEYS", def: "",
 			help: "AES-256 master keys that seal secrets at rest, as VERSION:BASE64KEY[,VERSION:BASE64KEY...]; the highest version seals. When empty, DATA_DIR/master.key is used (`dev` creates it)", str: &c.MasterKeys},
