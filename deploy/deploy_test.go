@@ -1614,7 +1614,7 @@ var components = map[string]struct {
 }
 
 // secretKeys are the keys of bizos-secrets the manifests may refer to.
-var secretKeys = map[string]bool{"BIZOS_MASTER_KEYS": true, "BIZOS_DATABASE_URL": true, "BIZOS_ADMIN_PASSWORD": true, "BIZOS_REDIS_URL": true}
+var secretKeys = map[string]bool{"BIZOS_MASTER_KEYS": true, "BIZOS_DATABASE_URL": true, "BIZOS_ADMIN_PASSWORD": true, "BIZOS_REDIS_URL": true, "TEMPORAL_API_KEY": true}
 
 // secretish names a setting that must come from a Secret, never a literal.
 var secretish = regexp.MustCompile(`KEY|PASSWORD|SECRET|TOKEN|DATABASE_URL|CREDENTIAL`)
