@@ -1,15 +1,16 @@
 # syntax=docker/dockerfile:1
 #
 # The bizos image: one static binary (every command: authsvc, brain, worker,
-# portal, migrate, dev) on distroless, running as an unprivileged user.
+# portal, migrate, keys) on distroless, running as an unprivileged user.
 #
 #   docker build -t bizos .
 #   docker run --rm bizos help
 #
 # Stage 1 builds the portal (React + Vite) into portal/dist/app; stage 2
-# embeds it with go:embed and builds a static binary (CGO_ENABLED=0: the
-# embedded Temporal dev server's SQLite is modernc.org/sqlite, pure Go);
-# stage 3 is the runtime image.
+# embeds it with go:embed and builds a static binary (CGO_ENABLED=0) without
+# the embedded Temporal dev server (-tags nodevtemporal: it is two thirds of
+# the binary, and a deployment uses a Temporal cluster, so `bizos dev` in the
+# image needs TEMPORAL_ADDRESS); stage 3 is the runtime image.
 
 FROM node:22-bookworm-slim AS portal
 WORKDIR /src/portal
@@ -26,7 +27,7 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 COPY --from=portal /src/portal/dist/app ./portal/dist/app
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/bizos ./cmd/bizos
+    CGO_ENABLED=0 go build -tags nodevtemporal -trimpath -ldflags "-s -w" -o /out/bizos ./cmd/bizos
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/bizos /bizos

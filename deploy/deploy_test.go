@@ -957,7 +957,7 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("build stage does not copy the portal build into portal/dist/app before go build")
 	}
 	goBuild := strings.Join(build.all("RUN"), "\n")
-	for _, want := range []string{"CGO_ENABLED=0", "go build", "-trimpath", `-ldflags "-s -w"`, "-o /out/bizos", "./cmd/bizos"} {
+	for _, want := range []string{"CGO_ENABLED=0", "go build", "-tags nodevtemporal", "-trimpath", `-ldflags "-s -w"`, "-o /out/bizos", "./cmd/bizos"} {
 		if !strings.Contains(goBuild, want) {
 			t.Errorf("build stage: %q missing from %s", want, goBuild)
 		}

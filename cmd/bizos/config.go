@@ -26,33 +26,33 @@ type Config struct {
 	TemporalTLSCA         string
 	TemporalTLSServerName string
 	TemporalAPIKey        string
-	DataDir           string
-	MasterKeys        string
-	AuthAddr          string
-	BrainAddr         string
-	PortalAddr        string
-	MetricsAddr       string
-	AuthURL           string
-	BrainURL          string
-	PublicURL         string
-	PortalURL         string
-	ProviderOverrides string
-	EgressAllow       string
-	OllamaHost        string
-	AdminEmail        string
-	AdminPassword     string
-	LogLevel          string
-	LogFormat         string
-	AccessTTL         time.Duration
-	UpstreamTimeout   time.Duration
-	WebhookMaxBody    uint
-	EventRetention    time.Duration
-	ShutdownDelay     time.Duration
-	ShutdownTimeout   time.Duration
-	DevWorker         bool
-	Argon2MemoryKiB   uint
-	Argon2Time        uint
-	Argon2Threads     uint
+	DataDir               string
+	MasterKeys            string
+	AuthAddr              string
+	BrainAddr             string
+	PortalAddr            string
+	MetricsAddr           string
+	AuthURL               string
+	BrainURL              string
+	PublicURL             string
+	PortalURL             string
+	ProviderOverrides     string
+	EgressAllow           string
+	OllamaHost            string
+	AdminEmail            string
+	AdminPassword         string
+	LogLevel              string
+	LogFormat             string
+	AccessTTL             time.Duration
+	UpstreamTimeout       time.Duration
+	WebhookMaxBody        uint
+	EventRetention        time.Duration
+	ShutdownDelay         time.Duration
+	ShutdownTimeout       time.Duration
+	DevWorker             bool
+	Argon2MemoryKiB       uint
+	Argon2Time            uint
+	Argon2Threads         uint
 }
 
 // setting describes one configuration value.

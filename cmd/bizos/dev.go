@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/bizoshub/bizos/postgres"
 	"io"
 	"log/slog"
 	"net"
@@ -12,8 +11,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/bizoshub/bizos/devtemporal"
 	"github.com/bizoshub/bizos/portal"
+	"github.com/bizoshub/bizos/postgres"
 )
 
 // devStack reports where a running `dev` stack listens.
@@ -30,22 +29,17 @@ func runDev(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer
 		return fmt.Errorf("dev: data dir: %w", err)
 	}
 	if cfg.TemporalAddress == "" {
-		srv, err := devtemporal.Start(ctx, devtemporal.Config{
-			DataFile:  filepath.Join(cfg.DataDir, "temporal.db"),
-			Port:      devTemporalPort(),
-			Namespace: cfg.TemporalNamespace,
-			Logger:    log.With("component", "temporal-server"),
-		})
+		addr, stop, err := startEmbeddedTemporal(ctx, cfg, log)
 		if err != nil {
-			return fmt.Errorf("dev: embedded temporal: %w", err)
+			return err
 		}
 		defer func() {
-			if err := srv.Stop(); err != nil {
+			if err := stop(); err != nil {
 				log.Warn("embedded temporal stop", "err", err)
 			}
 		}()
-		cfg.TemporalAddress = srv.Address()
-		log.Info("embedded temporal server", "address", srv.Address(), "data", filepath.Join(cfg.DataDir, "temporal.db"))
+		cfg.TemporalAddress = addr
+		log.Info("embedded temporal server", "address", addr, "data", filepath.Join(cfg.DataDir, "temporal.db"))
 	}
 	a, err := openApp(ctx, cfg, log, true)
 	if err != nil {
