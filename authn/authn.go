@@ -16,7 +16,7 @@ import (
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/accesstoken"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"github.com/bizoshub/bizos/telemetry"
 )
 
 // Cache is a shared byte cache (Redis in production).
@@ -45,7 +45,7 @@ type JWKS struct {
 // NewJWKS returns a key source for the JWKS at url; cache may be nil.
 func NewJWKS(url string, client *http.Client, cache Cache) *JWKS {
 	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second, Transport: otelhttp.NewTransport(http.DefaultTransport)}
+		client = &http.Client{Timeout: 5 * time.Second, Transport: telemetry.ClientSpans(http.DefaultTransport)}
 	}
 	return &JWKS{url: url, client: client, cache: cache, TTL: 5 * time.Minute, MinRefresh: 5 * time.Second}
 }

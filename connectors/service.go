@@ -10,11 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"golang.org/x/sync/singleflight"
 
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/egress"
+	"github.com/bizoshub/bizos/telemetry"
 )
 
 // StateStore keeps single-use values shared by replicas (OAuth state).
@@ -105,8 +105,8 @@ func New(cfg Config) *Service {
 	trustedTransport.MaxIdleConnsPerHost = 64
 	return &Service{
 		cfg:     cfg,
-		guarded: &http.Client{Transport: otelhttp.NewTransport(cfg.Egress.Transport()), CheckRedirect: noRedirects},
-		trusted: &http.Client{Transport: otelhttp.NewTransport(trustedTransport), CheckRedirect: noRedirects},
+		guarded: &http.Client{Transport: telemetry.ClientSpans(cfg.Egress.Transport()), CheckRedirect: noRedirects},
+		trusted: &http.Client{Transport: telemetry.ClientSpans(trustedTransport), CheckRedirect: noRedirects},
 		slots:   map[string]chan struct{}{},
 		paused:  map[string]time.Time{},
 		tokens:  map[string]tokenRef{},

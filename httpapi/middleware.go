@@ -103,7 +103,7 @@ func Observe(m *Metrics, log *slog.Logger) echo.MiddlewareFunc {
 			req := c.Request()
 			if span := trace.SpanFromContext(req.Context()); span.IsRecording() {
 				span.SetName(req.Method + " " + route)
-				span.SetAttributes(attribute.String("http.route", route))
+				span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", status))
 				if p, ok := hub.PrincipalFromContext(req.Context()); ok && p.TenantID != "" {
 					span.SetAttributes(attribute.String("bizos.tenant_id", p.TenantID))
 				}

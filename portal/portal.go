@@ -15,7 +15,7 @@ import (
 	"path"
 	"strings"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"github.com/bizoshub/bizos/telemetry"
 )
 
 // dist holds the Vite build in dist/app (see package.json); dist/.gitkeep
@@ -48,7 +48,7 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("portal: embedded build: %w", err)
 	}
-	sessions := &sessionHandler{authURL: authURL.String(), client: &http.Client{Timeout: sessionCallTimeout, Transport: otelhttp.NewTransport(http.DefaultTransport)}, log: cfg.Log}
+	sessions := &sessionHandler{authURL: authURL.String(), client: &http.Client{Timeout: sessionCallTimeout, Transport: telemetry.ClientSpans(http.DefaultTransport)}, log: cfg.Log}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", brain)
 	mux.Handle("/hooks/", brain)
@@ -73,7 +73,7 @@ func proxy(raw string, log *slog.Logger) (*url.URL, http.Handler, error) {
 		return nil, nil, fmt.Errorf("portal: bad back-end URL %q", raw)
 	}
 	p := &httputil.ReverseProxy{
-		Transport: otelhttp.NewTransport(http.DefaultTransport),
+		Transport: telemetry.ClientSpans(http.DefaultTransport),
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
 			r.SetXForwarded()

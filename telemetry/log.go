@@ -40,37 +40,67 @@ func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool {
 // Handle implements slog.Handler.
 func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
 	out := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
-	present := map[string]bool{}
+	var present contextKeys
 	r.Attrs(func(a slog.Attr) bool {
-		present[a.Key] = true
+		present.see(a.Key)
 		out.AddAttrs(Redact(a))
 		return true
 	})
 	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-		if !present["trace_id"] {
+		if !present.has(keyTraceID) {
 			out.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 		}
-		if !present["span_id"] {
+		if !present.has(keySpanID) {
 			out.AddAttrs(slog.String("span_id", sc.SpanID().String()))
 		}
 	}
-	if m := hub.RequestMetaFromContext(ctx); m.RequestID != "" && !present["request_id"] {
+	if m := hub.RequestMetaFromContext(ctx); m.RequestID != "" && !present.has(keyRequestID) {
 		out.AddAttrs(slog.String("request_id", m.RequestID))
 	}
-	if p, ok := hub.PrincipalFromContext(ctx); ok && p.TenantID != "" && !present["tenant_id"] {
+	if p, ok := hub.PrincipalFromContext(ctx); ok && p.TenantID != "" && !present.has(keyTenantID) {
 		out.AddAttrs(slog.String("tenant_id", p.TenantID))
 	}
 	var first error
-	for _, s := range h.sinks {
+	for i, s := range h.sinks {
 		if !s.Enabled(ctx, r.Level) {
 			continue
 		}
-		if err := s.Handle(ctx, out.Clone()); err != nil && first == nil {
+		rec := out
+		if i < len(h.sinks)-1 {
+			rec = out.Clone() // a sink may keep the record; the last one gets the original
+		}
+		if err := s.Handle(ctx, rec); err != nil && first == nil {
 			first = err
 		}
 	}
 	return first
 }
+
+// contextKeys records which of the attributes Handle adds from the
+// context a record already has.
+type contextKeys uint8
+
+const (
+	keyTraceID contextKeys = 1 << iota
+	keySpanID
+	keyRequestID
+	keyTenantID
+)
+
+func (k *contextKeys) see(key string) {
+	switch key {
+	case "trace_id":
+		*k |= keyTraceID
+	case "span_id":
+		*k |= keySpanID
+	case "request_id":
+		*k |= keyRequestID
+	case "tenant_id":
+		*k |= keyTenantID
+	}
+}
+
+func (k contextKeys) has(key contextKeys) bool { return k&key != 0 }
 
 // WithAttrs implements slog.Handler.
 func (h *Handler) WithAttrs(as []slog.Attr) slog.Handler {

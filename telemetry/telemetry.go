@@ -58,8 +58,11 @@ type Telemetry struct {
 // New builds the process's telemetry and installs its tracer provider and
 // propagator as the OpenTelemetry globals.
 //
-// Spans are always made (so log lines carry trace ids) and sampled by the
-// SDK's OTEL_TRACES_SAMPLER rules (parent-based, always on by default).
+// Spans are always made, so log lines carry trace ids. When traces are
+// exported they are sampled by the SDK's OTEL_TRACES_SAMPLER rules
+// (parent-based, always on by default); when they are not, and no sampler
+// is set, they carry ids but record nothing (and leave the W3C sampled flag
+// off downstream).
 // They are exported over OTLP/HTTP when OTEL_TRACES_EXPORTER is "otlp", or
 // is unset while OTEL_EXPORTER_OTLP_ENDPOINT or
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; logs likewise with
@@ -88,6 +91,12 @@ func New(ctx context.Context, cfg Config) (*Telemetry, error) {
 			return nil, fmt.Errorf("telemetry: trace exporter: %w", err)
 		}
 		opts = append(opts, sdktrace.WithBatcher(exp))
+	} else if os.Getenv("OTEL_TRACES_SAMPLER") == "" {
+		// Nothing would receive the spans: make them with ids only (log
+		// lines and outgoing traceparent headers still carry the trace) and
+		// record nothing. Recording spans that are then dropped cost about
+		// a tenth of the proxy's throughput.
+		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}
 	if disabled {
 		t.TracerProvider = trace.NewNoopTracerProvider()

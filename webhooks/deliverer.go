@@ -16,7 +16,7 @@ import (
 	hub "github.com/bizoshub/bizos"
 	"github.com/bizoshub/bizos/egress"
 	"github.com/bizoshub/bizos/stdwebhooks"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"github.com/bizoshub/bizos/telemetry"
 )
 
 // Delivery limits.
@@ -60,7 +60,7 @@ func NewDeliverer(store hub.WebhookStore, events hub.EventStore, policy *egress.
 	return &Deliverer{
 		store: store, events: events,
 		client: &http.Client{
-			Transport: otelhttp.NewTransport(policy.Transport()),
+			Transport: telemetry.ClientSpans(policy.Transport()),
 			Timeout:   AttemptTimeout,
 			// A redirect could lead anywhere; the endpoint must answer itself.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

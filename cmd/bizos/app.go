@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.temporal.io/sdk/client"
 	temporalotel "go.temporal.io/sdk/contrib/opentelemetry"
 	"go.temporal.io/sdk/interceptor"
@@ -378,9 +377,9 @@ func serve(ctx context.Context, log *slog.Logger, name, addr string, handler htt
 func serveListener(ctx context.Context, log *slog.Logger, name string, ln net.Listener, handler http.Handler) error {
 	// Every request gets a server span (continuing the caller's W3C trace
 	// context); probes and scrapes are left out.
-	handler = otelhttp.NewHandler(handler, name, otelhttp.WithFilter(func(r *http.Request) bool {
-		return r.URL.Path != "/healthz" && r.URL.Path != "/readyz" && r.URL.Path != "/metrics"
-	}))
+	handler = telemetry.ServerSpans(handler, name, func(r *http.Request) bool {
+		return r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics"
+	})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)

@@ -121,10 +121,12 @@ func TestTracesCrossEveryHop(t *testing.T) {
 		}
 		upstream := false
 		for _, sp := range spans {
+			attrs := map[string]string{}
 			for _, kv := range sp.Attributes {
-				if sp.Kind == tracev1.Span_SPAN_KIND_CLIENT && kv.Key == "url.full" && strings.HasPrefix(kv.Value.GetStringValue(), stripeURL+"/v1/customers") {
-					upstream = true // the platform call, made by the activity
-				}
+				attrs[kv.Key] = kv.Value.GetStringValue()
+			}
+			if sp.Kind == tracev1.Span_SPAN_KIND_CLIENT && "http://"+attrs["server.address"] == stripeURL && strings.HasPrefix(attrs["url.path"], "/v1/customers") {
+				upstream = true // the platform call, made by the activity
 			}
 		}
 		if missing == "" && upstream {
