@@ -41,6 +41,7 @@ bench: services browser
 	bash scripts/portal.sh --require
 	$(GO) test -tags bench -run '^TestBench' -count=1 -timeout 20m -v ./cmd/bizos | grep -E '^(BENCH|---|ok|FAIL|PASS)|bench_test'
 	$(GO) test -run '^$$' -bench . -benchtime 200000x ./rules/ | grep -E '^(Benchmark|ok|FAIL)'
+	$(GO) test -run '^$$' -bench BenchmarkSpans -benchtime 50000x ./telemetry/ | grep -E '^(Benchmark|ok|FAIL)'
 	$(GO) test -tags bench -run '^TestBenchKnowledgeSearch' -count=1 -timeout 30m -v ./knowledge/ | grep -E '^(BENCH|---|ok|FAIL)'
 
 ## build: the bizos binary (with whatever portal build portal/dist/app holds)
