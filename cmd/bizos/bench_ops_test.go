@@ -86,22 +86,7 @@ func TestBenchTelemetryOverhead(t *testing.T) {
 	otel.SetTracerProvider(sw)
 	defer otel.SetTracerProvider(noop.NewTracerProvider())
 
-	payload := strings.Repeat(`{"id":"1","properties":{"email":"a@b.test"}},`, 20)
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, `{"results":[`+payload+`{}]}`)
-	}))
-	defer upstream.Close()
-	overrides := writeOverrides(t, map[string]map[string]string{"hubspot": {"api_base_url": upstream.URL}})
-	s := startStackLogging(t, io.Discard, "-provider-overrides", overrides)
-	root, _ := s.login(t, adminEmail, adminPassword)
-	a := s.makeTenant(t, root, "bench")
-	r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections", map[string]any{"provider": "hubspot",
-		"credentials": map[string]string{"access_token": "pat-bench"}}, bearer(a.AdminToken))
-	if r.Status != 201 {
-		t.Fatalf("connect: %d %s", r.Status, r.Body)
-	}
-	url := s.BrainURL + "/api/v1/connections/" + r.field(t, "id") + "/proxy/crm/v3/objects/contacts?limit=20"
+	_, url, a := proxyBenchStack(t)
 
 	// Each round measures every mode once, in an order rotated from round
 	// to round; a mode's figure is the median over rounds of its ratio to

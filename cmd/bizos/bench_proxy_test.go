@@ -19,10 +19,12 @@ import (
 	"github.com/bizoshub/bizos/internal/fakes"
 )
 
-// TestBenchProxy compares the gateway's proxy with a bare
-// httputil.ReverseProxy in front of the same local upstream: peak
-// throughput, then p50/p99 latency of both at half the bare proxy's peak.
-func TestBenchProxy(t *testing.T) {
+// proxyBenchStack starts a local upstream answering a page of 20 contacts
+// and a stack whose HubSpot points at it, connects a new tenant's HubSpot
+// account, and returns the upstream's URL, the proxied contacts URL of the
+// connection and the tenant.
+func proxyBenchStack(t *testing.T) (upstreamURL, hubURL string, a *tenantFixture) {
+	t.Helper()
 	payload := strings.Repeat(`{"id":"1","properties":{"email":"a@b.test"}},`, 20)
 	upstream := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -33,19 +35,26 @@ func TestBenchProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	go upstream.Serve(uln)
-	defer upstream.Close()
-	upstreamURL := "http://" + uln.Addr().String()
+	t.Cleanup(func() { upstream.Close() })
+	upstreamURL = "http://" + uln.Addr().String()
 
 	overrides := writeOverrides(t, map[string]map[string]string{"hubspot": {"api_base_url": upstreamURL}})
 	s := startStackLogging(t, io.Discard, "-provider-overrides", overrides)
 	root, _ := s.login(t, adminEmail, adminPassword)
-	a := s.makeTenant(t, root, "bench")
+	a = s.makeTenant(t, root, "bench")
 	r := call(t, http.MethodPost, s.BrainURL+"/api/v1/connections", map[string]any{"provider": "hubspot",
 		"credentials": map[string]string{"access_token": "pat-bench"}}, bearer(a.AdminToken))
 	if r.Status != 201 {
 		t.Fatalf("connect: %d %s", r.Status, r.Body)
 	}
-	hubURL := s.BrainURL + "/api/v1/connections/" + r.field(t, "id") + "/proxy/crm/v3/objects/contacts?limit=20"
+	return upstreamURL, s.BrainURL + "/api/v1/connections/" + r.field(t, "id") + "/proxy/crm/v3/objects/contacts?limit=20", a
+}
+
+// TestBenchProxy compares the gateway's proxy with a bare
+// httputil.ReverseProxy in front of the same local upstream: peak
+// throughput, then p50/p99 latency of both at half the bare proxy's peak.
+func TestBenchProxy(t *testing.T) {
+	upstreamURL, hubURL, a := proxyBenchStack(t)
 
 	target, _ := url.Parse(upstreamURL)
 	bare := httputil.NewSingleHostReverseProxy(target)
