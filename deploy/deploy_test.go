@@ -695,6 +695,18 @@ func TestComposeFile(t *testing.T) {
 		}
 	})
 
+	t.Run("healthchecks", func(t *testing.T) {
+		// The distroless image has no shell: each bizos service probes its
+		// own port with `bizos probe`.
+		for name, want := range map[string]string{"authsvc": "http://127.0.0.1:8008/readyz", "brain": "http://127.0.0.1:8000/readyz",
+			"worker": "http://127.0.0.1:9090/readyz", "portal": "http://127.0.0.1:3000/readyz"} {
+			hc := p.Services[name].HealthCheck
+			if hc == nil || !slices.Equal(hc.Test, []string{"CMD", "/bizos", "probe", want}) || hc.Interval == nil || hc.Timeout == nil {
+				t.Errorf("%s: healthcheck %+v, want CMD /bizos probe %s with an interval and timeout", name, hc, want)
+			}
+		}
+	})
+
 	t.Run("depends_on", func(t *testing.T) {
 		want := map[string]map[string]string{
 			"temporal-schema":    {"postgres": types.ServiceConditionHealthy},
@@ -703,10 +715,10 @@ func TestComposeFile(t *testing.T) {
 			"migrate":            {"postgres": types.ServiceConditionHealthy},
 			"authsvc":            {"migrate": types.ServiceConditionCompletedSuccessfully, "redis": types.ServiceConditionHealthy},
 			"brain": {"migrate": types.ServiceConditionCompletedSuccessfully, "redis": types.ServiceConditionHealthy,
-				"temporal-namespace": types.ServiceConditionCompletedSuccessfully, "authsvc": types.ServiceConditionStarted},
+				"temporal-namespace": types.ServiceConditionCompletedSuccessfully, "authsvc": types.ServiceConditionHealthy},
 			"worker": {"migrate": types.ServiceConditionCompletedSuccessfully, "redis": types.ServiceConditionHealthy,
 				"temporal-namespace": types.ServiceConditionCompletedSuccessfully},
-			"portal": {"brain": types.ServiceConditionStarted, "authsvc": types.ServiceConditionStarted},
+			"portal": {"brain": types.ServiceConditionHealthy, "authsvc": types.ServiceConditionHealthy},
 		}
 		for name, deps := range want {
 			got := map[string]string{}

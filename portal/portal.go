@@ -5,8 +5,10 @@
 package portal
 
 import (
+	"context"
 	"embed"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -29,6 +31,10 @@ type Config struct {
 	BrainURL string
 	AuthURL  string
 	Log      *slog.Logger
+	// Ready, when set, is the readiness check of GET /readyz (the process
+	// fails it once it begins to stop); the back ends are not part of it,
+	// so a slow brain does not take the portal out of rotation.
+	Ready func(context.Context) error
 }
 
 // New returns the portal's handler.
@@ -57,6 +63,20 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("/tenants/", auth)
 	mux.Handle("/.well-known/", auth)
 	mux.Handle("/session/", sessions)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if cfg.Ready != nil {
+			if err := cfg.Ready(r.Context()); err != nil {
+				writeProblem(w, http.StatusServiceUnavailable, "not_ready", "serving: "+err.Error())
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
 	mux.Handle("/", newAppHandler(app))
 	return mux, nil
 }

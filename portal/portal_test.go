@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,5 +81,39 @@ func TestSessionCallsRefuseCrossSiteAndNonJSON(t *testing.T) {
 				t.Fatalf("got %d %s %q, want %d problem", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String(), tt.status)
 			}
 		})
+	}
+}
+
+// /healthz answers while the process runs; /readyz fails once it begins to
+// stop, whatever the back ends do.
+func TestProbes(t *testing.T) {
+	var stopping bool
+	h, err := New(Config{BrainURL: "http://127.0.0.1:1", AuthURL: "http://127.0.0.1:1",
+		Ready: func(context.Context) error {
+			if stopping {
+				return errors.New("shutting down")
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec
+	}
+	if r := get("/healthz"); r.Code != 200 || r.Body.String() != "ok\n" {
+		t.Errorf("/healthz: %d %q", r.Code, r.Body.String())
+	}
+	if r := get("/readyz"); r.Code != 200 {
+		t.Errorf("/readyz with unreachable back ends: %d %q", r.Code, r.Body.String())
+	}
+	stopping = true
+	if r := get("/readyz"); r.Code != 503 || !strings.Contains(r.Body.String(), "shutting down") || r.Header().Get("Content-Type") != "application/problem+json" {
+		t.Errorf("/readyz while stopping: %d %q", r.Code, r.Body.String())
+	}
+	if r := get("/healthz"); r.Code != 200 {
+		t.Errorf("/healthz while stopping: %d", r.Code)
 	}
 }

@@ -63,7 +63,7 @@ func runWorkerCommand(ctx context.Context, cfg *Config, log *slog.Logger) error 
 func releaseStartupMemory() { debug.FreeOSMemory() }
 
 func runPortal(ctx context.Context, cfg *Config, log *slog.Logger) error {
-	h, err := portal.New(portal.Config{BrainURL: cfg.BrainURL, AuthURL: cfg.AuthURL, Log: log})
+	h, err := portal.New(portal.Config{BrainURL: cfg.BrainURL, AuthURL: cfg.AuthURL, Log: log, Ready: drainFrom(ctx).Ready})
 	if err != nil {
 		return err
 	}

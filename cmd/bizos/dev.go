@@ -80,7 +80,7 @@ func runDev(ctx context.Context, cfg *Config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	portalHandler, err := portal.New(portal.Config{BrainURL: cfg.BrainURL, AuthURL: cfg.AuthURL, Log: log})
+	portalHandler, err := portal.New(portal.Config{BrainURL: cfg.BrainURL, AuthURL: cfg.AuthURL, Log: log, Ready: a.drain.Ready})
 	if err != nil {
 		return err
 	}

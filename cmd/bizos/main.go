@@ -33,6 +33,7 @@ Commands:
   keys rotate       create a new token signing key and re-seal every stored secret
                     under the newest master key
   keys add-master   add a new master key version to DATA_DIR/master.key (then run keys rotate)
+  probe URL  exit 0 when a GET of URL answers 2xx within 3 s (container healthchecks)
 
 Run 'bizos <command> -h' for the settings; every setting can also come from its
 environment variable.
@@ -55,6 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	command, rest := args[0], args[1:]
+	if command == "probe" {
+		return runProbe(ctx, rest, stdout)
+	}
 	if command == "keys" {
 		if len(rest) == 0 {
 			return fmt.Errorf("keys needs a subcommand: rotate or add-master")
